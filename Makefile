@@ -1,0 +1,114 @@
+# ctlsign: build, test and demo.  `make` builds build/ctlsign; `make check`
+# builds with ASan+UBSan and runs every test; `make demo` runs the main job.
+# Both install missing Debian packages first when run as root (`make deps`).
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/ctlsign
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+# Every Debian 12 package the build, the tests and the demo need.
+DEB_PKGS = build-essential pkg-config python3 openssl libssl-dev libp11-dev \
+	libp11-kit-dev p11-kit libpcsclite-dev pcscd pcsc-tools libcriterion-dev \
+	softhsm2 opensc gnutls-bin vsmartcard-vpcd libbsd-dev libinih-dev \
+	libjson-c-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy procps
+
+PKGS = openssl libp11 p11-kit-1 libpcsclite json-c inih libbsd
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+	-Wstrict-prototypes -Wmissing-prototypes
+# OpenSSL 3 EVP only; the libp11 backend alone is exempt (libp11.h needs the
+# deprecated declarations).
+NODEPR = -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
+CPPFLAGS += -D_GNU_SOURCE -DCTLSIGN_DATADIR='"$(DATADIR)"' -Ictlsign/core -Ictlsign/cli -Ipkcs11
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -fno-strict-aliasing $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS)
+
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+CORE_SRC := $(sort $(wildcard ctlsign/core/*.c))
+P11_SRC := $(sort $(wildcard pkcs11/*.c))
+CLI_SRC := $(sort $(wildcard ctlsign/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+MOCK_SRC := $(sort $(wildcard pkcs11/mock/*.c))
+LIB_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(P11_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+
+all: $(BUILD)/ctlsign $(if $(MOCK_SRC),$(BUILD)/mock-pkcs11.so)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(if $(findstring libp11,$(notdir $<)),-DOPENSSL_API_COMPAT=30000,$(NODEPR)) \
+		$(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libctlsign.a: $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/ctlsign: $(CLI_OBJ) $(BUILD)/libctlsign.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libctlsign.a $(LDLIBS)
+
+# Criterion unit tests link the core library and the command layer (minus main).
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(filter-out $(BUILD)/obj/ctlsign/cli/main.o,$(CLI_OBJ)) $(BUILD)/libctlsign.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs criterion)
+
+$(BUILD)/mock-pkcs11.so: $(MOCK_SRC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -shared -g -O1 \
+		$(shell pkg-config --cflags p11-kit-1) -o $@ $^ -ldl
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+		else \
+			echo "missing Debian packages:$$missing" >&2; \
+			echo "run as root, or: sudo apt-get install --no-install-recommends$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+check: deps
+	$(MAKE) BUILD=build-san SAN=1 all build-san/unit-tests
+	tests/run-all.sh build-san
+
+demo: deps
+	$(MAKE) all
+	tests/demo.sh $(BUILD)
+
+bench: deps
+	$(MAKE) all
+	tests/bench.sh $(BUILD)
+
+install: $(BUILD)/ctlsign
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/token-profiles
+	install -m 0755 $(BUILD)/ctlsign $(DESTDIR)$(BINDIR)/ctlsign
+	install -m 0644 docs/ctlsign.1 $(DESTDIR)$(MANDIR)/man1/ctlsign.1
+	install -m 0644 token-profiles/*.profile $(DESTDIR)$(DATADIR)/token-profiles/
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all deps check demo bench install clean

@@ -1,0 +1,258 @@
+#include "load.h"
+
+#include "io.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+ctl_status load_file(const char *path, loaded *L)
+{
+	memset(L, 0, sizeof(*L));
+	L->path = path;
+	ctl_err_clear(&L->err);
+	if (ctl_read_file(path, CTL_FILE_MAX, &L->buf, &L->len, &L->err))
+		return L->err.status;
+	if (strcmp(path, "-") != 0 && stat(path, &L->st) == 0)
+		L->have_st = true;
+	return ctl_parse(L->buf, L->len, &L->f, &L->err);
+}
+
+void load_free(loaded *L)
+{
+	ctl_free(L->f);
+	free(L->buf);
+	L->f = NULL;
+	L->buf = NULL;
+}
+
+const char *load_kind(const loaded *L)
+{
+	const char *base;
+
+	if (L->f)
+		return ctl_kind(L->f);
+	base = strrchr(L->path, '/');
+	base = base ? base + 1 : L->path;
+	return strncasecmp(base, "ITL", 3) == 0 ? "ITL" : "CTL";
+}
+
+json_object *json_hex(const uint8_t *p, size_t n)
+{
+	char *s = malloc(n * 2 + 1);
+	json_object *o;
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		snprintf(s + 2 * i, 3, "%02x", p[i]);
+	s[2 * n] = '\0';
+	o = json_object_new_string(s);
+	free(s);
+	return o;
+}
+
+void iso_utc(time_t t, char *out, size_t n)
+{
+	struct tm tm;
+
+	if (t == (time_t)-1 || !gmtime_r(&t, &tm)) {
+		snprintf(out, n, "%s", "");
+		return;
+	}
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void json_print(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_int(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void add_time(json_object *o, const char *k, time_t t)
+{
+	char buf[32];
+
+	iso_utc(t, buf, sizeof(buf));
+	json_object_object_add(o, k, buf[0] ? json_object_new_string(buf) : NULL);
+}
+
+static json_object *tlv_list(const ctl_tlv *t, size_t n, bool header)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *e;
+		const char *name;
+
+		if (t[i].kind == CTL_TLV_PAD)
+			continue;
+		e = json_object_new_object();
+		name = header ? ctl_header_tag_name(t[i].tag) : ctl_record_tag_name(t[i].tag);
+		add_int(e, "offset", (int64_t)t[i].off);
+		add_int(e, "tag", t[i].tag);
+		json_object_object_add(e, "name", name ? json_object_new_string(name) : NULL);
+		add_int(e, "length", t[i].len);
+		if (!name && t[i].kind == CTL_TLV_PLAIN)
+			json_object_object_add(e, "value_hex", json_hex(t[i].val, t[i].len));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+static json_object *cert_json(X509 *x, time_t now)
+{
+	ctl_certinfo ci;
+	json_object *o;
+	char sha1[64];
+
+	if (ctl_certinfo_get(x, &ci, NULL))
+		return NULL;
+	o = json_object_new_object();
+	add_str(o, "subject", ci.subject);
+	add_str(o, "issuer", ci.issuer);
+	add_str(o, "serial", ci.serial_hex);
+	add_str(o, "key_type", ci.key_type);
+	add_int(o, "key_bits", ci.key_bits);
+	if (ci.curve[0])
+		add_str(o, "curve", ci.curve);
+	ctl_hex_colon(ci.sha1, sizeof(ci.sha1), sha1, sizeof(sha1));
+	add_str(o, "sha1", sha1);
+	add_time(o, "not_before", ci.not_before);
+	add_time(o, "not_after", ci.not_after);
+	json_object_object_add(o, "expired",
+			       json_object_new_boolean(ci.not_after != (time_t)-1 && ci.not_after < now));
+	ctl_certinfo_free(&ci);
+	return o;
+}
+
+static json_object *record_json(const ctl_record *r, int idx, const ctl_verify_result *v,
+				time_t now)
+{
+	json_object *o = json_object_new_object();
+	const ctl_tlv *t;
+	int fn = ctl_rec_function(r);
+	char buf[256];
+
+	add_int(o, "index", idx);
+	add_int(o, "offset", (int64_t)r->off);
+	add_int(o, "length", r->len);
+	json_object *jf = json_object_new_object();
+	add_int(jf, "code", fn);
+	json_object_object_add(jf, "name", ctl_role_keyword((unsigned)fn)
+				   ? json_object_new_string(ctl_role_keyword((unsigned)fn)) : NULL);
+	json_object_object_add(o, "function", jf);
+	t = ctl_rec_find(r, CTL_R_DNSNAME);
+	json_object_object_add(o, "dns_name", t ? json_object_new_string(ctl_tlv_str(t)) : NULL);
+	t = ctl_rec_find(r, CTL_R_SUBJECTNAME);
+	json_object_object_add(o, "subject", t ? json_object_new_string(ctl_tlv_str(t)) : NULL);
+	t = ctl_rec_find(r, CTL_R_ISSUERNAME);
+	json_object_object_add(o, "issuer", t ? json_object_new_string(ctl_tlv_str(t)) : NULL);
+	t = ctl_rec_find(r, CTL_R_SERIALNUMBER);
+	if (t)
+		ctl_hex_colon(t->val, t->len, buf, sizeof(buf));
+	json_object_object_add(o, "serial", t ? json_object_new_string(buf) : NULL);
+	t = ctl_rec_find(r, CTL_R_IPADDRESS);
+	if (t)
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u", t->val[0], t->val[1], t->val[2], t->val[3]);
+	json_object_object_add(o, "ipv4", t ? json_object_new_string(buf) : NULL);
+	json_object_object_add(o, "certificate", r->cert ? cert_json(r->cert, now) : NULL);
+	if (fn == CTL_ROLE_SAST)
+		json_object_object_add(o, "signed_this_file",
+				       json_object_new_boolean(v && v->valid && v->signer_record == idx));
+	json_object_object_add(o, "tlvs", tlv_list(r->tlv, r->ntlv, false));
+	return o;
+}
+
+json_object *describe_json(const loaded *L, const ctl_verify_result *v,
+			   ctl_status vst, time_t now)
+{
+	json_object *root = json_object_new_object(), *h;
+	const ctl_file *f = L->f;
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned mdlen;
+	unsigned u;
+	uint32_t ts;
+	const ctl_tlv *t;
+	char buf[512];
+
+	add_str(root, "file", L->path);
+	add_str(root, "kind", load_kind(L));
+	add_int(root, "length", (int64_t)L->len);
+	EVP_Digest(L->buf, L->len, md, &mdlen, EVP_md5(), NULL);
+	json_object_object_add(root, "md5", json_hex(md, mdlen));
+	EVP_Digest(L->buf, L->len, md, &mdlen, EVP_sha1(), NULL);
+	json_object_object_add(root, "sha1", json_hex(md, mdlen));
+	EVP_Digest(L->buf, L->len, md, &mdlen, EVP_sha256(), NULL);
+	json_object_object_add(root, "sha256", json_hex(md, mdlen));
+	if (L->have_st)
+		add_time(root, "modified", L->st.st_mtime);
+
+	h = json_object_new_object();
+	t = ctl_hdr_find(f, CTL_H_VERSION);
+	snprintf(buf, sizeof(buf), "%u.%u", t->val[0], t->val[1]);
+	add_str(h, "version", buf);
+	add_int(h, "header_length", f->header_length);
+	t = ctl_hdr_find(f, CTL_H_SIGNERVERSION);
+	if (t)
+		snprintf(buf, sizeof(buf), "%u.%u", t->val[0], t->val[1]);
+	json_object_object_add(h, "signer_version", t ? json_object_new_string(buf) : NULL);
+	add_str(h, "signer_name", ctl_tlv_str(ctl_hdr_find(f, CTL_H_SIGNERNAME)));
+	t = ctl_hdr_find(f, CTL_H_SERIALNUMBER);
+	ctl_hex_colon(t->val, t->len, buf, sizeof(buf));
+	add_str(h, "signer_serial", buf);
+	add_str(h, "signer_issuer", ctl_tlv_str(ctl_hdr_find(f, CTL_H_CANAME)));
+	ctl_tlv_u8(ctl_hdr_find(f, CTL_H_DIGESTALGORITHM), &u);
+	add_int(h, "digest_code", u);
+	ctl_tlv_u8(ctl_hdr_find(f, CTL_H_SIGNATUREALGORITHM), &u);
+	add_int(h, "signature_algorithm", u);
+	ctl_tlv_u8(ctl_hdr_find(f, CTL_H_SIGNATUREMODULUS), &u);
+	add_int(h, "signature_modulus", u);
+	add_int(h, "key_bits", ctl_modulus_bytes[u] * 8);
+	t = ctl_hdr_find(f, CTL_H_SIGNATURE);
+	json_object_object_add(h, "signature", json_hex(t->val, t->len));
+	add_str(h, "filename", ctl_tlv_str(ctl_hdr_find(f, CTL_H_FILENAME)));
+	ctl_tlv_u32(ctl_hdr_find(f, CTL_H_TIMESTAMP), &ts);
+	add_int(h, "timestamp", ts);
+	add_time(h, "timestamp_utc", (time_t)ts);
+	json_object_object_add(h, "tlvs", tlv_list(f->hdr, f->nhdr, true));
+	json_object_object_add(root, "header", h);
+
+	json_object *recs = json_object_new_array();
+	for (size_t i = 0; i < f->nrec; i++)
+		json_object_array_add(recs, record_json(&f->rec[i], (int)i + 1, v, now));
+	json_object_object_add(root, "records", recs);
+
+	if (v) {
+		json_object *jv = json_object_new_object();
+		json_object_object_add(jv, "valid", json_object_new_boolean(vst == CTL_OK));
+		json_object_object_add(jv, "signer_found", json_object_new_boolean(v->signer_found));
+		json_object_object_add(jv, "signer_record",
+				       v->signer_record ? json_object_new_int(v->signer_record) : NULL);
+		json_object_object_add(jv, "digest",
+				       v->digest_nid ? json_object_new_string(ctl_digest_nid_name(v->digest_nid)) : NULL);
+		json_object_object_add(jv, "old_digest_numbering",
+				       json_object_new_boolean(v->old_numbering));
+		if (vst == CTL_OK) {
+			json_object_object_add(jv, "signer_expired",
+					       json_object_new_boolean(v->signer_expired));
+			json_object_object_add(jv, "signer_expired_at_signing",
+					       json_object_new_boolean(v->signer_expired_at_signing));
+		}
+		json_object_object_add(jv, "reason", v->reason[0] ? json_object_new_string(v->reason) : NULL);
+		json_object_object_add(jv, "note", v->note[0] ? json_object_new_string(v->note) : NULL);
+		json_object_object_add(root, "verification", jv);
+	}
+	return root;
+}

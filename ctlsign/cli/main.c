@@ -1,0 +1,68 @@
+/* ctlsign: dispatch to one verb per file. */
+#include "cli.h"
+
+#include <openssl/err.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef CTLSIGN_VERSION
+#define CTLSIGN_VERSION "0.1.0"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *desc;
+} verbs[] = {
+	{"show", show_main, "print a CTL/ITL file the way CUCM's `show ctl` does"},
+	{"verify", verify_main, "check a CTL/ITL signature and say who signed it"},
+	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates"},
+	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: ctlsign <command> [options] [args]\n\n"
+		     "Build, sign, inspect and check Cisco CTLFile.tlv / ITLFile.tlv trust lists.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].desc);
+	fprintf(out, "\n`ctlsign <command> --help` describes each command.\n\n"
+		     "Exit status:\n"
+		     "  0    success (verify: signature valid)\n"
+		     "  1    signature invalid, signer not found or not trusted\n"
+		     "  2    usage error\n"
+		     "  3    malformed input (trust list, certificate, key, cluster file)\n"
+		     "  4    I/O error (cannot read or write a file)\n"
+		     "  5    refused as unsafe (expired certificate, key/signer mismatch, limits)\n"
+		     "  6    token or PIN error (wrong PIN, PIN locked, login refused)\n"
+		     "  7    token removed or not present\n"
+		     "  70   internal error\n"
+		     "  130  interrupted\n");
+}
+
+int main(int argc, char **argv)
+{
+	/* A file-size limit must fail the write (EFBIG), not kill us mid-file. */
+	signal(SIGXFSZ, SIG_IGN);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("ctlsign %s\n", CTLSIGN_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].fn(argc - 1, argv + 1);
+	msg_error("unknown command `%s'", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

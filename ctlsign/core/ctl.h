@@ -1,0 +1,100 @@
+/* The trust-list codec: a total parser, a byte-exact serializer, and the
+ * decoded view of records that the commands print. */
+#ifndef CTLSIGN_CTL_H
+#define CTLSIGN_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "err.h"
+#include "format.h"
+
+typedef enum {
+	CTL_TLV_PLAIN = 0,   /* tag, length, value */
+	CTL_TLV_CONTAINER,   /* tag, length; the nested TLVs follow */
+	CTL_TLV_PAD,         /* the single byte 0x0D */
+} ctl_tlv_kind;
+
+typedef struct ctl_tlv {
+	size_t off;          /* offset in the file (set by parse and layout) */
+	uint8_t tag;
+	uint8_t kind;        /* ctl_tlv_kind */
+	uint8_t depth;       /* container nesting level (header only) */
+	uint16_t len;        /* value length, or a container's content length */
+	uint8_t *val;        /* owned copy of the value; NULL when len == 0 */
+} ctl_tlv;
+
+typedef struct ctl_record {
+	size_t off;
+	uint16_t len;        /* RECORDLENGTH */
+	size_t ntlv;
+	ctl_tlv *tlv;        /* in file order; tlv[0] is RECORDLENGTH */
+	X509 *cert;          /* decoded CERTIFICATE, NULL if the record has none */
+} ctl_record;
+
+typedef struct ctl_file {
+	size_t size;         /* serialized size */
+	uint16_t header_length;
+	size_t nhdr;
+	ctl_tlv *hdr;        /* header in file order, containers and padding included */
+	size_t nrec;
+	ctl_record *rec;
+} ctl_file;
+
+/* Parse a whole trust list. Total: any input either yields a file that
+ * ctl_serialize() turns back into exactly the same bytes, or an error with
+ * the offset, tag and what was expected. */
+ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *err);
+/* Emit the file as it is (no recomputation). *out is malloc'd. */
+ctl_status ctl_serialize(const ctl_file *f, uint8_t **out, size_t *outlen, ctl_err *err);
+void ctl_free(ctl_file *f);
+
+/* Lookup helpers: first TLV with this tag, NULL if absent. */
+const ctl_tlv *ctl_hdr_find(const ctl_file *f, unsigned tag);
+const ctl_tlv *ctl_rec_find(const ctl_record *r, unsigned tag);
+
+/* Value helpers (return false when absent or of the wrong size). */
+bool ctl_tlv_u8(const ctl_tlv *t, unsigned *v);
+bool ctl_tlv_u16(const ctl_tlv *t, unsigned *v);
+bool ctl_tlv_u32(const ctl_tlv *t, uint32_t *v);
+/* The NUL-terminated string in a TLV; "" when absent. */
+const char *ctl_tlv_str(const ctl_tlv *t);
+
+/* Record role code, -1 when the record has no FUNCTION. */
+int ctl_rec_function(const ctl_record *r);
+/* The signed bytes: the file without the SIGNATURE TLV. *out malloc'd. */
+ctl_status ctl_signed_bytes(const uint8_t *file, size_t len, const ctl_file *f,
+			    uint8_t **out, size_t *outlen, ctl_err *err);
+/* "CTL" or "ITL", from FILENAME (falls back to "CTL"). */
+const char *ctl_kind(const ctl_file *f);
+
+/* Certificate-derived facts, decoded. */
+typedef struct ctl_certinfo {
+	char *subject;       /* CUCM name string */
+	char *issuer;
+	char serial_hex[128];/* "24:49:1F:..." unsigned magnitude */
+	char key_type[16];   /* "RSA", "EC", ... */
+	int key_bits;
+	char curve[32];      /* EC curve short name, "" otherwise */
+	uint8_t sha1[20];
+	time_t not_before;
+	time_t not_after;
+} ctl_certinfo;
+
+ctl_status ctl_certinfo_get(X509 *cert, ctl_certinfo *ci, ctl_err *err);
+void ctl_certinfo_free(ctl_certinfo *ci);
+
+/* CUCM name string (CN;OU;O;L;ST;C then others in DER order). malloc'd. */
+char *ctl_name_string(const X509_NAME *name);
+/* Unsigned big-endian magnitude of a certificate serial. malloc'd, *n >= 1. */
+uint8_t *ctl_serial_bytes(const X509 *cert, size_t *n);
+/* "AA:BB:..." upper case. */
+void ctl_hex_colon(const uint8_t *p, size_t n, char *out, size_t outsz);
+/* Parse a DER certificate that must fill exactly len bytes. */
+X509 *ctl_der_cert(const uint8_t *p, size_t len);
+
+#endif

@@ -1,0 +1,79 @@
+#include "err.h"
+
+#include <openssl/err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void ctl_err_clear(ctl_err *e)
+{
+	if (!e)
+		return;
+	e->status = CTL_OK;
+	e->offset = -1;
+	e->tag = -1;
+	e->record = -1;
+	e->msg[0] = '\0';
+}
+
+ctl_status ctl_err_set(ctl_err *e, ctl_status st, long offset, int tag,
+		       int record, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return st;
+	e->status = st;
+	e->offset = offset;
+	e->tag = tag;
+	e->record = record;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+ctl_status ctl_err_ssl(ctl_err *e, ctl_status st, const char *fmt, ...)
+{
+	va_list ap;
+	char ssl[256] = "";
+	unsigned long code = ERR_get_error();
+	size_t n;
+
+	if (code)
+		ERR_error_string_n(code, ssl, sizeof(ssl));
+	ERR_clear_error();
+	if (!e)
+		return st;
+	ctl_err_clear(e);
+	e->status = st;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(e->msg);
+	if (code && n + 3 < sizeof(e->msg))
+		snprintf(e->msg + n, sizeof(e->msg) - n, " (%s)", ssl);
+	return st;
+}
+
+const char *ctl_err_where(const ctl_err *e, char *buf, size_t n)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (e->record > 0)
+		used += (size_t)snprintf(buf + used, n - used, "record %d ", e->record);
+	else if (e->record == 0)
+		used += (size_t)snprintf(buf + used, n - used, "header ");
+	if (used < n && e->offset >= 0)
+		used += (size_t)snprintf(buf + used, n - used, "at byte %ld ", e->offset);
+	if (used < n && e->tag >= 0)
+		used += (size_t)snprintf(buf + used, n - used, "tag %d ", e->tag);
+	if (used > 0 && used < n) {
+		buf[used - 1] = ':';
+		snprintf(buf + used, n - used, " %s", e->msg);
+	} else {
+		snprintf(buf, n, "%s", e->msg);
+	}
+	return buf;
+}
