@@ -12,7 +12,7 @@ enum {
 	EXIT_MALFORMED = 3,    /* malformed input file (trust list, certificate, cluster file) */
 	EXIT_IO = 4,           /* cannot read or write a file */
 	EXIT_REFUSED = 5,      /* refused as unsafe (expired certificate, key mismatch, limits) */
-	EXIT_TOKEN = 6,        /* token/PIN error (wrong PIN, locked, login refused) */
+	EXIT_TOKEN = 6,        /* wrong PIN or passphrase, PIN locked, login refused */
 	EXIT_NOTOKEN = 7,      /* token removed or not present */
 	EXIT_INTERNAL = 70,    /* internal error (out of memory, library failure) */
 	EXIT_INTERRUPTED = 130 /* interrupted by a signal */

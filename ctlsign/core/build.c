@@ -1,0 +1,543 @@
+/* Lay out and sign a trust list the way CUCM writes it. */
+#include "build.h"
+
+#include "ctl.h"
+#include "io.h"
+#include "verify.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY (24 * 60 * 60)
+
+void ctl_warn(ctl_warnings *w, const char *fmt, ...)
+{
+	char **p;
+	char *m = NULL;
+	va_list ap;
+
+	if (!w)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	if (!m || !(p = realloc(w->msg, (w->n + 1) * sizeof(*p)))) {
+		free(m);
+		return;
+	}
+	w->msg = p;
+	w->msg[w->n++] = m;
+}
+
+void ctl_warnings_free(ctl_warnings *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->msg[i]);
+	free(w->msg);
+	w->msg = NULL;
+	w->n = 0;
+}
+
+ctl_status ctl_spec_add(ctl_spec *s, int role, const char *dns, const uint8_t *ip,
+			X509 *cert, bool blank, const char *source, ctl_err *err)
+{
+	ctl_entry *p = realloc(s->e, (s->n + 1) * sizeof(*p));
+	ctl_entry *e;
+
+	if (!p) {
+		X509_free(cert);
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	}
+	s->e = p;
+	e = &s->e[s->n];
+	memset(e, 0, sizeof(*e));
+	e->role = role;
+	e->cert = cert;
+	e->blank = blank;
+	if (ip) {
+		e->has_ip = true;
+		memcpy(e->ip, ip, 4);
+	}
+	if ((dns && !(e->dns = strdup(dns))) || (source && !(e->source = strdup(source)))) {
+		free(e->dns);
+		X509_free(cert);
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	}
+	s->n++;
+	return CTL_OK;
+}
+
+void ctl_spec_free(ctl_spec *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		X509_free(s->e[i].cert);
+		free(s->e[i].dns);
+		free(s->e[i].source);
+	}
+	free(s->e);
+	s->e = NULL;
+	s->n = 0;
+}
+
+ctl_status ctl_cert_load(const char *path, X509 **out, ctl_err *err)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	X509 *x = NULL;
+	ctl_status rc;
+
+	*out = NULL;
+	if ((rc = ctl_read_file(path, 1u << 20, &buf, &len, err)))
+		return rc;
+	if (len >= 10 && memmem(buf, len, "-----BEGIN", 10)) {
+		BIO *b = BIO_new_mem_buf(buf, (int)len);
+		x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+	} else {
+		x = ctl_der_cert(buf, len);
+	}
+	free(buf);
+	if (!x)
+		return ctl_err_ssl(err, CTL_E_MALFORMED,
+				   "not a PEM or DER X.509 certificate");
+	*out = x;
+	return CTL_OK;
+}
+
+/* A growable byte buffer. */
+struct bb {
+	uint8_t *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void bb_put(struct bb *b, const void *d, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n > b->cap) {
+		size_t nc = (b->n + n) * 2 + 64;
+		uint8_t *q = realloc(b->p, nc);
+		if (!q) {
+			b->oom = true;
+			return;
+		}
+		b->p = q;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->n, d, n);
+	b->n += n;
+}
+
+static void bb_tlv(struct bb *b, uint8_t tag, const void *v, size_t n)
+{
+	uint8_t h[3] = {tag, (uint8_t)(n >> 8), (uint8_t)n};
+
+	bb_put(b, h, 3);
+	bb_put(b, v, n);
+}
+
+static void bb_str(struct bb *b, uint8_t tag, const char *s)
+{
+	bb_tlv(b, tag, s, strlen(s) + 1);
+}
+
+static void bb_u8(struct bb *b, uint8_t tag, unsigned v)
+{
+	uint8_t x = (uint8_t)v;
+	bb_tlv(b, tag, &x, 1);
+}
+
+/* Public key bytes as CUCM writes them: RSA as PKCS#1 RSAPublicKey, EC as
+ * the uncompressed point. */
+static ctl_status pubkey_bytes(X509 *x, uint8_t **out, size_t *n, ctl_err *err)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	unsigned char *p = NULL;
+	int len;
+
+	*out = NULL;
+	if (!pk)
+		return ctl_err_ssl(err, CTL_E_MALFORMED, "cannot read the certificate's public key");
+	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
+		if ((len = i2d_PublicKey(pk, &p)) <= 0)
+			return ctl_err_ssl(err, CTL_E_INTERNAL, "cannot encode the RSA public key");
+		*out = malloc((size_t)len);
+		if (*out)
+			memcpy(*out, p, (size_t)len);
+		OPENSSL_free(p);
+		*n = (size_t)len;
+	} else if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC) {
+		size_t plen = 0;
+		uint8_t buf[256];
+		/* The certificate's own encoding may be compressed: ask for the
+		 * uncompressed point explicitly. */
+		EVP_PKEY *dup = EVP_PKEY_dup(pk);
+		if (!dup || EVP_PKEY_set_utf8_string_param(dup, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+							   "uncompressed") <= 0 ||
+		    EVP_PKEY_get_octet_string_param(dup, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf,
+						    sizeof(buf), &plen) <= 0) {
+			EVP_PKEY_free(dup);
+			return ctl_err_ssl(err, CTL_E_INTERNAL, "cannot encode the EC public key");
+		}
+		EVP_PKEY_free(dup);
+		if ((*out = malloc(plen)))
+			memcpy(*out, buf, plen);
+		*n = plen;
+	} else {
+		return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+				   "certificate key is neither RSA nor EC; phones accept only those");
+	}
+	if (!*out)
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	return CTL_OK;
+}
+
+ctl_status ctl_record_bytes(const ctl_entry *e, uint8_t **out, size_t *outlen, ctl_err *err)
+{
+	struct bb b = {0};
+	uint8_t fn[2] = {(uint8_t)(e->role >> 8), (uint8_t)e->role};
+	uint8_t zero[4] = {0};
+	uint8_t *serial = NULL, *pub = NULL, *der = NULL;
+	size_t sn = 0, pn = 0;
+	char *subj = NULL, *iss = NULL;
+	int dn;
+	ctl_status rc = CTL_OK;
+
+	*out = NULL;
+	bb_tlv(&b, CTL_R_RECORDLENGTH, zero, 2);
+	bb_str(&b, CTL_R_DNSNAME, e->dns ? e->dns : "");
+	if (e->blank) {
+		bb_tlv(&b, CTL_R_FUNCTION, fn, 2);
+	} else {
+		const ASN1_BIT_STRING *sig = NULL;
+
+		if (!e->cert) {
+			rc = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1, "record has no certificate");
+			goto out;
+		}
+		subj = ctl_name_string(X509_get_subject_name(e->cert));
+		iss = ctl_name_string(X509_get_issuer_name(e->cert));
+		serial = ctl_serial_bytes(e->cert, &sn);
+		if (!subj || !iss || !serial) {
+			rc = ctl_err_ssl(err, CTL_E_MALFORMED, "cannot decode the certificate's names or serial");
+			goto out;
+		}
+		if ((rc = pubkey_bytes(e->cert, &pub, &pn, err)))
+			goto out;
+		X509_get0_signature(&sig, NULL, e->cert);
+		if ((dn = i2d_X509(e->cert, &der)) <= 0) {
+			rc = ctl_err_ssl(err, CTL_E_MALFORMED, "cannot encode the certificate");
+			goto out;
+		}
+		bb_str(&b, CTL_R_SUBJECTNAME, subj);
+		bb_tlv(&b, CTL_R_FUNCTION, fn, 2);
+		bb_str(&b, CTL_R_ISSUERNAME, iss);
+		bb_tlv(&b, CTL_R_SERIALNUMBER, serial, sn);
+		bb_tlv(&b, CTL_R_PUBLICKEY, pub, pn);
+		bb_tlv(&b, CTL_R_SIGNATURE, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig));
+		bb_tlv(&b, CTL_R_CERTIFICATE, der, (size_t)dn);
+		/* A single value over 65535 bytes would wrap its length. */
+		if ((size_t)dn > CTL_LEN_MAX || pn > CTL_LEN_MAX || strlen(subj) >= CTL_LEN_MAX ||
+		    strlen(iss) >= CTL_LEN_MAX) {
+			rc = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+					 "a certificate field is over 65535 bytes");
+			goto out;
+		}
+	}
+	bb_tlv(&b, CTL_R_IPADDRESS, e->has_ip ? e->ip : zero, 4);
+	if (b.oom) {
+		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto out;
+	}
+	if (b.n > CTL_LEN_MAX) {
+		rc = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+				 "record would be %zu bytes; a record cannot exceed 65535", b.n);
+		goto out;
+	}
+	b.p[3] = (uint8_t)(b.n >> 8);
+	b.p[4] = (uint8_t)b.n;
+	*out = b.p;
+	*outlen = b.n;
+	b.p = NULL;
+out:
+	free(b.p);
+	free(serial);
+	free(pub);
+	OPENSSL_free(der);
+	free(subj);
+	free(iss);
+	return rc;
+}
+
+static const char *role_kw(int role)
+{
+	const char *k = role >= 0 ? ctl_role_keyword((unsigned)role) : NULL;
+	return k ? k : "role";
+}
+
+static bool same_cert(X509 *a, X509 *b)
+{
+	return a && b && X509_cmp(a, b) == 0;
+}
+
+/* Checks that need no signing: expiry, EC and signer version, SAST count. */
+static ctl_status precheck(ctl_spec *s, X509 *signer_cert, int *signer_idx,
+			   ctl_warnings *w, ctl_err *err)
+{
+	size_t nsast = 0;
+	bool ec = false;
+
+	*signer_idx = -1;
+	if (s->n == 0)
+		return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1, "no records to write");
+	for (size_t i = 0; i < s->n; i++) {
+		ctl_entry *e = &s->e[i];
+		ctl_certinfo ci;
+		const char *src = e->source ? e->source : "certificate";
+
+		if (e->role == CTL_ROLE_SAST && !e->blank) {
+			nsast++;
+			if (*signer_idx < 0 && same_cert(e->cert, signer_cert))
+				*signer_idx = (int)i;
+		}
+		if (!e->cert || e->blank)
+			continue;
+		if (ctl_certinfo_get(e->cert, &ci, err))
+			return err->status;
+		if (!strcmp(ci.key_type, "EC"))
+			ec = true;
+		if (ci.not_after != (time_t)-1 && ci.not_after < s->now) {
+			char when[32];
+			struct tm tm;
+			gmtime_r(&ci.not_after, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+			if (!s->allow_expired) {
+				ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+					    "`%s' (%s record %zu, %s) expired on %s; phones would reject it "
+					    "(renew it, or pass --allow-expired)",
+					    src, role_kw(e->role), i + 1, ci.subject, when);
+				ctl_certinfo_free(&ci);
+				return CTL_E_REFUSED;
+			}
+			ctl_warn(w, "`%s' (%s record %zu, %s) expired on %s", src, role_kw(e->role),
+				 i + 1, ci.subject, when);
+		} else if (ci.not_after != (time_t)-1 && ci.not_after < s->now + 30 * DAY) {
+			ctl_warn(w, "`%s' (%s record %zu, %s) expires in %ld days", src,
+				 role_kw(e->role), i + 1, ci.subject,
+				 (long)((ci.not_after - s->now) / DAY));
+		}
+		if (ci.not_before != (time_t)-1 && ci.not_before > s->now)
+			ctl_warn(w, "`%s' (%s record %zu) is not valid yet", src, role_kw(e->role), i + 1);
+		ctl_certinfo_free(&ci);
+	}
+	if (*signer_idx < 0) {
+		char *subj = ctl_name_string(X509_get_subject_name(signer_cert));
+		ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+			    "the signer certificate (%s) is not one of the file's SAST records; "
+			    "phones could never verify it (add it with --sast)",
+			    subj ? subj : "?");
+		free(subj);
+		return CTL_E_REFUSED;
+	}
+	if (nsast > 2)
+		ctl_warn(w, "%zu SAST records: an open implementation's guidance is at most 2 for "
+			 "phones, while Cisco's own 11.5+ token layout has 4", nsast);
+	if (ec) {
+		if (s->signer_version == 10)
+			return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+					   "a record holds an EC key: phones need signer version 1.1, "
+					   "not 1.0");
+		s->signer_version = 11;
+	}
+	if (s->signer_version < 0)
+		s->signer_version = 0;
+	return CTL_OK;
+}
+
+ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *outlen,
+		     ctl_warnings *w, ctl_err *err)
+{
+	struct bb recs = {0}, hdr = {0}, tbs = {0}, file = {0};
+	EVP_PKEY *pk;
+	const EVP_MD *md = ctl_digest_md(s->digest_code);
+	uint8_t sig[512], *rb = NULL;
+	size_t rn = 0, siglen = sizeof(sig), keybytes, hdrlen, sigoff;
+	uint8_t *serial = NULL;
+	size_t sn = 0;
+	char *sname = NULL, *iname = NULL;
+	int modidx = -1, signer_idx;
+	ctl_status rc;
+	ctl_file *check = NULL;
+	ctl_verify_result vr;
+
+	*out = NULL;
+	if (!md)
+		return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1, "unknown digest code %u",
+				   s->digest_code);
+	if (!signer || !signer->cert)
+		return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1, "no signer certificate");
+	pk = X509_get0_pubkey(signer->cert);
+	if (!pk || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)
+		return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+				   "the signer's key is not RSA; trust lists are signed with RSA");
+	keybytes = (size_t)EVP_PKEY_get_size(pk);
+	for (int i = 1; i < CTL_MODULUS_COUNT; i++)
+		if (ctl_modulus_bytes[i] == keybytes)
+			modidx = i;
+	if (modidx < 0)
+		return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+				   "the signer's key is %d-bit; phones take 1024-, 2048- or 4096-bit RSA",
+				   EVP_PKEY_get_bits(pk));
+	if (keybytes > 256)
+		ctl_warn(w, "signing with a %zu-bit key: an open implementation's guidance is "
+			 "RSA keys of at most 2048 bits for phones", keybytes * 8);
+	if ((rc = precheck(s, signer->cert, &signer_idx, w, err)))
+		return rc;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if ((rc = ctl_record_bytes(&s->e[i], &rb, &rn, err))) {
+			char m[CTL_ERR_MSG];
+			snprintf(m, sizeof(m), "%s", err->msg);
+			ctl_err_set(err, rc, -1, -1, (int)i + 1, "`%s': %s",
+				    s->e[i].source ? s->e[i].source : "record", m);
+			goto out;
+		}
+		bb_put(&recs, rb, rn);
+		free(rb);
+		rb = NULL;
+	}
+
+	sname = ctl_name_string(X509_get_subject_name(signer->cert));
+	iname = ctl_name_string(X509_get_issuer_name(signer->cert));
+	serial = ctl_serial_bytes(signer->cert, &sn);
+	if (!sname || !iname || !serial) {
+		rc = ctl_err_ssl(err, CTL_E_MALFORMED, "cannot decode the signer certificate");
+		goto out;
+	}
+
+	/* Header in CUCM's order; tag 28 after HEADERLENGTH as the open
+	 * implementation writes it (phones accept both). */
+	{
+		uint8_t ver[2] = {CTL_VERSION_MAJOR, CTL_VERSION_MINOR}, hl[2] = {0, 0};
+		uint8_t sv[2] = {1, (uint8_t)(s->signer_version == 11 ? 1 : 0)};
+		uint8_t ts[4] = {(uint8_t)(s->timestamp >> 24), (uint8_t)(s->timestamp >> 16),
+				 (uint8_t)(s->timestamp >> 8), (uint8_t)s->timestamp};
+		struct bb sid = {0};
+		size_t pad;
+
+		bb_str(&sid, CTL_H_SIGNERNAME, sname);
+		bb_tlv(&sid, CTL_H_SERIALNUMBER, serial, sn);
+		bb_str(&sid, CTL_H_CANAME, iname);
+		bb_tlv(&hdr, CTL_H_VERSION, ver, 2);
+		bb_tlv(&hdr, CTL_H_HEADERLENGTH, hl, 2);
+		if (s->signer_version)
+			bb_tlv(&hdr, CTL_H_SIGNERVERSION, sv, 2);
+		{
+			uint8_t c[3] = {CTL_H_SIGNERID, (uint8_t)(sid.n >> 8), (uint8_t)sid.n};
+			bb_put(&hdr, c, 3);
+			bb_put(&hdr, sid.p, sid.n);
+		}
+		free(sid.p);
+		if (sid.oom || sid.n > CTL_LEN_MAX) {
+			rc = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1, "signer names are too long");
+			goto out;
+		}
+		{
+			uint8_t c7[3] = {CTL_H_SIGNATUREINFO, 0, CTL_SIGNATUREINFO_LEN};
+			uint8_t c9[3] = {CTL_H_SIGNATUREALGOINFO, 0, CTL_SIGNATUREALGOINFO_LEN};
+			bb_put(&hdr, c7, 3);
+			bb_u8(&hdr, CTL_H_DIGESTALGORITHM, s->digest_code);
+			bb_put(&hdr, c9, 3);
+			bb_u8(&hdr, CTL_H_SIGNATUREALGORITHM, CTL_SIGALG_RSA);
+			bb_u8(&hdr, CTL_H_SIGNATUREMODULUS, (unsigned)modidx);
+		}
+		sigoff = hdr.n;
+		bb_str(&hdr, CTL_H_FILENAME, s->itl ? CTL_FILENAME_ITL : CTL_FILENAME_CTL);
+		bb_tlv(&hdr, CTL_H_TIMESTAMP, ts, 4);
+		/* HEADERLENGTH counts the signature TLV, then padding to 4. */
+		hdrlen = hdr.n + CTL_TLV_HDR + keybytes;
+		pad = (4 - hdrlen % 4) % 4;
+		for (size_t i = 0; i < pad; i++) {
+			uint8_t p = CTL_H_PADDING;
+			bb_put(&hdr, &p, 1);
+		}
+		hdrlen += pad;
+		if (hdrlen > CTL_LEN_MAX) {
+			rc = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1, "header would exceed 65535 bytes");
+			goto out;
+		}
+		if (hdr.oom) {
+			rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+			goto out;
+		}
+		hdr.p[8] = (uint8_t)(hdrlen >> 8);
+		hdr.p[9] = (uint8_t)hdrlen;
+	}
+
+	/* Signed bytes: the file without the signature TLV. */
+	bb_put(&tbs, hdr.p, hdr.n);
+	bb_put(&tbs, recs.p, recs.n);
+	if (tbs.oom || recs.oom) {
+		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto out;
+	}
+	if ((rc = signer->sign(signer, md, tbs.p, tbs.n, sig, &siglen, err)))
+		goto out;
+	if (siglen != keybytes) {
+		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1,
+				 "signer returned %zu bytes, expected %zu", siglen, keybytes);
+		goto out;
+	}
+	bb_put(&file, hdr.p, sigoff);
+	bb_tlv(&file, CTL_H_SIGNATURE, sig, siglen);
+	bb_put(&file, hdr.p + sigoff, hdr.n - sigoff);
+	bb_put(&file, recs.p, recs.n);
+	if (file.oom) {
+		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto out;
+	}
+
+	/* What phones will do with it: parse and verify, or nothing leaves. */
+	if ((rc = ctl_parse(file.p, file.n, &check, err))) {
+		char m[CTL_ERR_MSG];
+		snprintf(m, sizeof(m), "%s", err->msg);
+		rc = ctl_err_set(err, CTL_E_INTERNAL, err->offset, err->tag, err->record,
+				 "the built file does not parse: %s", m);
+		goto out;
+	}
+	if ((rc = ctl_verify(file.p, file.n, check, NULL, s->now, &vr, err)) ||
+	    vr.signer_record != signer_idx + 1) {
+		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1,
+				 "the built file does not verify: %s", vr.reason);
+		goto out;
+	}
+	if (s->itl && file.n > CTL_ITL_WARN_BYTES)
+		ctl_warn(w, "the ITL is %zu bytes: phones fail to register once it passes about "
+			 "64 KB (about 39 certificates)", file.n);
+	*out = file.p;
+	*outlen = file.n;
+	file.p = NULL;
+	rc = CTL_OK;
+out:
+	ctl_free(check);
+	free(rb);
+	free(recs.p);
+	free(hdr.p);
+	free(tbs.p);
+	free(file.p);
+	free(serial);
+	free(sname);
+	free(iname);
+	OPENSSL_cleanse(sig, sizeof(sig));
+	return rc;
+}

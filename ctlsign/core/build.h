@@ -1,0 +1,76 @@
+/* Building a signed trust list from certificates. */
+#ifndef CTLSIGN_BUILD_H
+#define CTLSIGN_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "err.h"
+#include "signer.h"
+
+/* Warnings collected by core code for the command layer to print. */
+typedef struct ctl_warnings {
+	size_t n;
+	char **msg;
+} ctl_warnings;
+
+void ctl_warn(ctl_warnings *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ctl_warnings_free(ctl_warnings *w);
+
+typedef struct ctl_entry {
+	int role;            /* CTL_ROLE_* or any code */
+	char *dns;           /* DNSNAME; NULL writes "" as CUCM does for eTokens */
+	bool has_ip;
+	uint8_t ip[4];       /* 0.0.0.0 when !has_ip */
+	X509 *cert;          /* owned; NULL only for a blanked record */
+	bool blank;          /* non-secure mode: DNSNAME, FUNCTION, IPADDRESS only */
+	char *source;        /* where the certificate came from, for messages */
+} ctl_entry;
+
+typedef struct ctl_spec {
+	bool itl;                /* FILENAME ITLFile.tlv instead of CTLFile.tlv */
+	unsigned digest_code;    /* CTL_DIGEST_SHA1/256/512 */
+	int signer_version;      /* 0: omit tag 28, 10: 1.0, 11: 1.1, -1: automatic */
+	uint32_t timestamp;
+	bool allow_expired;
+	time_t now;              /* for expiry checks */
+	size_t n;
+	ctl_entry *e;
+} ctl_spec;
+
+/* Append an entry (takes ownership of cert, copies strings). */
+ctl_status ctl_spec_add(ctl_spec *s, int role, const char *dns, const uint8_t *ip,
+			X509 *cert, bool blank, const char *source, ctl_err *err);
+void ctl_spec_free(ctl_spec *s);
+
+/* Check the spec against the signer (signer is a SAST record, expiry,
+ * sizes, EC needs signer version 1.1), lay it out as CUCM does, sign, then
+ * re-parse and verify the result before returning it. */
+ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *outlen,
+		     ctl_warnings *w, ctl_err *err);
+
+/* The record bytes CUCM writes for one entry (tags 1-10 in order). */
+ctl_status ctl_record_bytes(const ctl_entry *e, uint8_t **out, size_t *outlen,
+			    ctl_err *err);
+
+/* Read a certificate file, PEM or DER. */
+ctl_status ctl_cert_load(const char *path, X509 **out, ctl_err *err);
+
+/* A signer from a PEM (or DER) private key file. getpass is called only for
+ * an encrypted key; it fills buf (size n) and returns the length or -1.
+ * A key file readable by group/others adds a warning. The key must match
+ * cert's public key (refused otherwise, naming both). */
+typedef int (*ctl_pass_fn)(char *buf, int n, void *ctx);
+ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *ctx,
+			       ctl_signer **out, ctl_warnings *w, ctl_err *err);
+/* Attach the certificate to a PEM signer (checks the key matches). */
+ctl_status ctl_signer_set_cert(ctl_signer *s, X509 *cert, const char *cert_desc,
+			       ctl_err *err);
+/* Does the signer's private key belong to this certificate? */
+bool ctl_signer_matches(const ctl_signer *s, X509 *cert);
+
+#endif
