@@ -92,7 +92,21 @@ deps:
 
 check: deps
 	$(MAKE) BUILD=build-san SAN=1 all build-san/unit-tests
+	$(MAKE) BUILD=build-san SAN=1 fuzz-replay
 	tests/run-all.sh build-san
+
+# The end-to-end tests under valgrind memcheck (no sanitizers in this build).
+valgrind: deps
+	$(MAKE) BUILD=build-valgrind CFLAGS="-O1 -g" all
+	CTLSIGN_VALGRIND=1 tests/valgrind.sh build-valgrind
+
+# Static analysis: cppcheck and clang-tidy (config in .clang-tidy).
+LINT_SRC = $(CORE_SRC) $(P11_SRC) $(CLI_SRC)
+lint: deps
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+		--inline-suppr --suppressions-list=tests/cppcheck.supp -D_GNU_SOURCE \
+		-Ictlsign/core -Ictlsign/cli -Ipkcs11 $(LINT_SRC)
+	clang-tidy --quiet $(LINT_SRC) -- $(CPPFLAGS) $(NODEPR) -std=c11 $(PKG_CFLAGS)
 
 demo: deps
 	$(MAKE) all
@@ -111,4 +125,6 @@ install: $(BUILD)/ctlsign
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps check demo bench install clean
+.PHONY: all deps check demo bench install clean valgrind lint
+
+include tests/fuzz/fuzz.mk

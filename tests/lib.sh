@@ -40,11 +40,17 @@ check() {
 }
 
 # grep_in FILE PATTERN DESCRIPTION
+# has FILE PATTERN DESCRIPTION (FILE `out' and `err' are the last expect's)
+_f() { case $1 in out | err) echo "$T/$1" ;; *) echo "$1" ;; esac; }
 has() {
-	if grep -qa -- "$2" "$1"; then ok; else bad "$3: \`$2' not in $(basename "$1")"; sed 's/^/    /' "$1" | head -10 >&2; fi
+	local f
+	f=$(_f "$1")
+	if grep -qa -- "$2" "$f"; then ok; else bad "$3: \`$2' not in $1"; sed 's/^/    /' "$f" | head -10 >&2; fi
 }
 hasnt() {
-	if grep -qa -- "$2" "$1"; then bad "$3: \`$2' unexpectedly in $(basename "$1")"; else ok; fi
+	local f
+	f=$(_f "$1")
+	if grep -qa -- "$2" "$f"; then bad "$3: \`$2' unexpectedly in $1"; else ok; fi
 }
 
 fixtures() {

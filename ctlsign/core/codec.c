@@ -173,7 +173,7 @@ struct open_container {
 static ctl_status parse_header(const uint8_t *buf, size_t len, ctl_file *f, ctl_err *err)
 {
 	size_t off = 0, cap = 0, hdrlen = 0;
-	struct open_container stack[3];
+	struct open_container stack[3] = {{0}};
 	int depth = 0;
 	bool pad = false;
 	unsigned char seen[CTL_TAG_MAX + 1] = {0};
