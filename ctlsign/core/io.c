@@ -137,7 +137,7 @@ static ctl_status read_back(int fd, const uint8_t *data, size_t len, ctl_err *er
 ctl_status ctl_write_atomic(const char *path, const uint8_t *data, size_t len,
 			    const ctl_write_opts *o, ctl_err *err)
 {
-	char dirbuf[4096], bak[4096];
+	char dirbuf[4096], bak[4096 + 8], baktmp[4096 + 32];
 	struct stat st;
 	int fd = -1, dfd = -1;
 	ctl_status rc = CTL_OK;
@@ -183,12 +183,20 @@ ctl_status ctl_write_atomic(const char *path, const uint8_t *data, size_t len,
 	}
 	fd = -1;
 	if (o->backup && lstat(path, &st) == 0) {
+		/* Link the old file under a temporary name, then rename it over
+		 * NAME.bak: an older backup is only replaced, never lost, and a
+		 * failure leaves everything as it was. */
 		snprintf(bak, sizeof(bak), "%s.bak", path);
-		/* A hard link keeps the old file in place until the rename. */
-		unlink(bak);
-		if (link(path, bak) != 0) {
+		snprintf(baktmp, sizeof(baktmp), "%s.bak%s", path, tmpname + strlen(path));
+		if (link(path, baktmp) != 0) {
 			rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot keep backup %s: %s", bak,
 					 strerror(errno));
+			goto fail;
+		}
+		if (rename(baktmp, bak) != 0) {
+			rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot keep backup %s: %s", bak,
+					 strerror(errno));
+			unlink(baktmp);
 			goto fail;
 		}
 	}
