@@ -1,0 +1,1052 @@
+#include "profiles.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef CTLSIGN_DATADIR
+#define CTLSIGN_DATADIR "/usr/local/share/ctlsign"
+#endif
+
+#define PROFILE_SUFFIX ".profile"
+#define ATR_SECTION_PREFIX "atr:"
+
+/* Keys of the fixed sections; a bit per key catches duplicates (inih itself
+ * would hand us both values). */
+enum key_id {
+	K_NAME, K_VENDOR, K_KIND, K_CONNECTION, K_MIDDLEWARE, K_USB_IDS,
+	K_KEY_SIZES, K_NOTES,
+	K_PIN_RETRIES, K_PIN_LOCKS_AFTER, K_PIN_LOCK_PERMANENT,
+	K_PIN_DEFAULT_NOTE, K_PIN_NOTES,
+	K_MOD_LINUX, K_MOD_WINDOWS, K_MOD_MACOS,
+	K_MANUFACTURERS, K_MODELS,
+	K_COUNT
+};
+
+static const struct {
+	const char *section, *key;
+	bool required;
+} keys[K_COUNT] = {
+	[K_NAME] = {"profile", "name", true},
+	[K_VENDOR] = {"profile", "vendor", true},
+	[K_KIND] = {"profile", "kind", true},
+	[K_CONNECTION] = {"profile", "connection", true},
+	[K_MIDDLEWARE] = {"profile", "middleware", true},
+	[K_USB_IDS] = {"profile", "usb_ids", false},
+	[K_KEY_SIZES] = {"profile", "key_sizes", true},
+	[K_NOTES] = {"profile", "notes", false},
+	[K_PIN_RETRIES] = {"pin", "retries", true},
+	[K_PIN_LOCKS_AFTER] = {"pin", "locks_after", true},
+	[K_PIN_LOCK_PERMANENT] = {"pin", "lock_permanent", true},
+	[K_PIN_DEFAULT_NOTE] = {"pin", "default_password_note", false},
+	[K_PIN_NOTES] = {"pin", "notes", false},
+	[K_MOD_LINUX] = {"modules", "linux", true},
+	[K_MOD_WINDOWS] = {"modules", "windows", false},
+	[K_MOD_MACOS] = {"modules", "macos", false},
+	[K_MANUFACTURERS] = {"pkcs11", "manufacturers", true},
+	[K_MODELS] = {"pkcs11", "models", true},
+};
+
+static const char *const atr_keys[] = {"label", "bytes", "mask"};
+enum { AK_LABEL, AK_BYTES, AK_MASK, AK_COUNT };
+
+/* Per-[atr:ID] parse state beside the public pattern. */
+struct atr_state {
+	unsigned seen;
+	size_t mask_len;
+	int mask_line;
+};
+
+struct section_line {
+	char name[CTL_PROFILE_MAX_LINE];
+	int line;
+};
+
+struct parse_ctx {
+	const char *path;
+	const char *text;
+	size_t len, pos;
+	int line;                  /* line the reader handed out last */
+	struct ctl_profile *p;
+	struct atr_state *atr_st;  /* parallel to p->atrs */
+	int key_line[K_COUNT];     /* 0 = not seen */
+	struct section_line *sections;
+	size_t n_sections;
+	ctl_err *err;
+	int err_line;              /* line of the first error we recorded, 0 = none */
+	bool reader_failed;
+	bool oom;
+};
+
+const char *ctl_os_name(enum ctl_os os)
+{
+	switch (os) {
+	case CTL_OS_LINUX: return "linux";
+	case CTL_OS_WINDOWS: return "windows";
+	case CTL_OS_MACOS: return "macos";
+	case CTL_OS_COUNT: break;
+	}
+	return "?";
+}
+
+static void strlist_clear(struct ctl_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void ctl_profile_clear(struct ctl_profile *p)
+{
+	if (!p)
+		return;
+	free(p->id);
+	free(p->path);
+	free(p->name);
+	free(p->vendor);
+	free(p->connection);
+	free(p->middleware);
+	free(p->notes);
+	free(p->usb_ids);
+	free(p->key_sizes);
+	for (int os = 0; os < CTL_OS_COUNT; os++)
+		strlist_clear(&p->modules[os]);
+	strlist_clear(&p->manufacturers);
+	strlist_clear(&p->models);
+	free(p->pin_default_note);
+	free(p->pin_notes);
+	for (size_t i = 0; i < p->n_atrs; i++) {
+		free(p->atrs[i].id);
+		free(p->atrs[i].label);
+	}
+	free(p->atrs);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Record the first error only: inih keeps calling us after a failure and the
+ * first problem is the one worth reading. Returns 0 for inih. */
+static int __attribute__((format(printf, 5, 6)))
+fail(struct parse_ctx *c, int line, const char *section, const char *key,
+     const char *fmt, ...)
+{
+	char what[CTL_ERR_MSG];
+	va_list ap;
+
+	if (c->err_line || c->reader_failed || c->oom)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	c->err_line = line > 0 ? line : -1;
+	if (line > 0 && section && key)
+		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s:%d: [%s] %s: %s",
+			    c->path, line, section, key, what);
+	else if (line > 0 && section)
+		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s:%d: [%s]: %s",
+			    c->path, line, section, what);
+	else if (line > 0 && key)
+		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s:%d: %s: %s",
+			    c->path, line, key, what);
+	else if (line > 0)
+		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s:%d: %s",
+			    c->path, line, what);
+	else if (section && key)
+		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s: [%s] %s: %s",
+			    c->path, section, key, what);
+	else
+		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s: %s", c->path, what);
+	return 0;
+}
+
+static int oom(struct parse_ctx *c)
+{
+	if (!c->oom)
+		ctl_err_set(c->err, CTL_E_INTERNAL, -1, -1, -1, "%s: out of memory", c->path);
+	c->oom = true;
+	return 0;
+}
+
+/* inih line reader over our buffer. It enforces what inih would otherwise
+ * accept silently: over-long lines (split in two), NUL bytes, and indented
+ * lines (continuations of the previous value). */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse_ctx *c = stream;
+	size_t start = c->pos, end = c->pos, n;
+
+	if (c->pos >= c->len)
+		return NULL;
+	while (end < c->len && c->text[end] != '\n')
+		end++;
+	n = end - start;
+	c->line++;
+	if (memchr(c->text + start, '\0', n)) {
+		fail(c, c->line, NULL, NULL, "NUL byte in a text file");
+		c->reader_failed = true;
+		return NULL;
+	}
+	if (n > CTL_PROFILE_MAX_LINE || n + 2 > (size_t)num) {
+		fail(c, c->line, NULL, NULL, "line longer than %d characters",
+		     CTL_PROFILE_MAX_LINE);
+		c->reader_failed = true;
+		return NULL;
+	}
+	if (n > 0 && (c->text[start] == ' ' || c->text[start] == '\t')) {
+		size_t i = start;
+
+		while (i < end && isspace((unsigned char)c->text[i]))
+			i++;
+		if (i < end) {
+			fail(c, c->line, NULL, NULL,
+			     "indented line (continuation lines are not allowed)");
+			c->reader_failed = true;
+			return NULL;
+		}
+	}
+	memcpy(str, c->text + start, n);
+	str[n] = '\n';
+	str[n + 1] = '\0';
+	/* Remember where each section starts, for "missing key" errors (inih
+	 * skips a UTF-8 BOM on the first line; so do we). */
+	if (c->line == 1 && n >= 3 && !memcmp(c->text, "\xEF\xBB\xBF", 3)) {
+		start += 3;
+		n -= 3;
+	}
+	if (n > 0 && c->text[start] == '[') {
+		const char *close = memchr(c->text + start, ']', n);
+
+		if (close) {
+			struct section_line *s = realloc(c->sections,
+				(c->n_sections + 1) * sizeof(*s));
+
+			if (!s) {
+				oom(c);
+				c->reader_failed = true;
+				return NULL;
+			}
+			c->sections = s;
+			s += c->n_sections++;
+			snprintf(s->name, sizeof(s->name), "%.*s",
+				 (int)(close - c->text - start - 1), c->text + start + 1);
+			s->line = c->line;
+		}
+	}
+	c->pos = end < c->len ? end + 1 : end;
+	return str;
+}
+
+static int section_line(const struct parse_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_sections; i++)
+		if (!strcmp(c->sections[i].name, name))
+			return c->sections[i].line;
+	return 0;
+}
+
+static char *trimmed_dup(const char *s, size_t n)
+{
+	char *r;
+
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	r = malloc(n + 1);
+	if (!r)
+		return NULL;
+	memcpy(r, s, n);
+	r[n] = '\0';
+	return r;
+}
+
+/* "a | b | c": every item non-empty. */
+static int parse_list(struct parse_ctx *c, const char *sec, const char *key,
+		      const char *value, struct ctl_strlist *out)
+{
+	const char *p = value;
+
+	for (;;) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		char *item = trimmed_dup(p, n);
+		char **v;
+
+		if (!item)
+			return oom(c);
+		if (!*item) {
+			free(item);
+			return fail(c, c->line, sec, key, "empty item in `|' list");
+		}
+		v = realloc(out->v, (out->n + 1) * sizeof(*v));
+		if (!v) {
+			free(item);
+			return oom(c);
+		}
+		out->v = v;
+		out->v[out->n++] = item;
+		if (!bar)
+			return 1;
+		p = bar + 1;
+	}
+}
+
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+	long v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		v = v * 10 + (*s - '0');
+		if (v > hi)
+			return 0;
+	}
+	if (v < lo)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* pcsc-tools style "3B D5 18 00": two hex digits per byte, single spaces. */
+static int parse_hex_bytes(struct parse_ctx *c, const char *sec, const char *key,
+			   const char *s, unsigned char *out, size_t *len)
+{
+	size_t n = 0;
+
+	for (;;) {
+		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+
+		if (hi < 0 || lo < 0)
+			return fail(c, c->line, sec, key,
+				    "byte %zu: expected two hex digits, got `%.2s'", n + 1, s);
+		if (n == CTL_ATR_MAX)
+			return fail(c, c->line, sec, key,
+				    "more than %d bytes (an ATR is at most %d)",
+				    CTL_ATR_MAX, CTL_ATR_MAX);
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		s += 2;
+		if (!*s)
+			break;
+		if (*s != ' ' || s[1] == ' ' || !s[1])
+			return fail(c, c->line, sec, key,
+				    "byte %zu: bytes must be separated by one space", n);
+		s++;
+	}
+	*len = n;
+	return 1;
+}
+
+static int parse_usb_ids(struct parse_ctx *c, const char *sec, const char *key,
+			 const char *value)
+{
+	struct ctl_strlist items = {0};
+	struct ctl_profile *p = c->p;
+	int ok = 0;
+
+	if (!parse_list(c, sec, key, value, &items))
+		goto out;
+	/* parse_list never yields an empty list; the analyzer cannot tell. */
+	if (!items.n) {
+		fail(c, c->line, sec, key, "empty list");
+		goto out;
+	}
+	p->usb_ids = calloc(items.n, sizeof(*p->usb_ids));
+	if (!p->usb_ids) {
+		oom(c);
+		goto out;
+	}
+	for (size_t i = 0; i < items.n; i++) {
+		const char *s = items.v[i];
+		int d[8];
+
+		if (strlen(s) != 9 || s[4] != ':') {
+			fail(c, c->line, sec, key, "`%s': expected VVVV:PPPP (hex)", s);
+			goto out;
+		}
+		for (int j = 0; j < 8; j++) {
+			d[j] = hexval(s[j < 4 ? j : j + 1]);
+			if (d[j] < 0) {
+				fail(c, c->line, sec, key, "`%s': expected VVVV:PPPP (hex)", s);
+				goto out;
+			}
+		}
+		p->usb_ids[i].vendor = (uint16_t)(d[0] << 12 | d[1] << 8 | d[2] << 4 | d[3]);
+		p->usb_ids[i].product = (uint16_t)(d[4] << 12 | d[5] << 8 | d[6] << 4 | d[7]);
+		p->n_usb_ids = i + 1;
+	}
+	ok = 1;
+out:
+	strlist_clear(&items);
+	return ok;
+}
+
+static int parse_key_sizes(struct parse_ctx *c, const char *sec, const char *key,
+			   const char *value)
+{
+	struct ctl_strlist items = {0};
+	struct ctl_profile *p = c->p;
+	int ok = 0;
+
+	if (!parse_list(c, sec, key, value, &items))
+		goto out;
+	/* parse_list never yields an empty list; the analyzer cannot tell. */
+	if (!items.n) {
+		fail(c, c->line, sec, key, "empty list");
+		goto out;
+	}
+	p->key_sizes = calloc(items.n, sizeof(*p->key_sizes));
+	if (!p->key_sizes) {
+		oom(c);
+		goto out;
+	}
+	for (size_t i = 0; i < items.n; i++) {
+		long v;
+
+		if (!parse_int(items.v[i], 512, 16384, &v)) {
+			fail(c, c->line, sec, key,
+			     "`%s': expected an RSA modulus size in bits (512-16384)",
+			     items.v[i]);
+			goto out;
+		}
+		p->key_sizes[i] = (unsigned)v;
+		p->n_key_sizes = i + 1;
+	}
+	ok = 1;
+out:
+	strlist_clear(&items);
+	return ok;
+}
+
+/* A number, or the word that means "no such limit" (-1). */
+static int parse_count(struct parse_ctx *c, const char *sec, const char *key,
+		       const char *value, const char *none_word, int *out)
+{
+	long v;
+
+	if (!strcmp(value, none_word)) {
+		*out = -1;
+		return 1;
+	}
+	if (!parse_int(value, 1, 255, &v))
+		return fail(c, c->line, sec, key, "`%s': expected 1-255 or `%s'",
+			    value, none_word);
+	*out = (int)v;
+	return 1;
+}
+
+static int set_string(struct parse_ctx *c, char **dst, const char *value)
+{
+	*dst = strdup(value);
+	return *dst ? 1 : oom(c);
+}
+
+static int handle_fixed(struct parse_ctx *c, enum key_id k, const char *sec,
+			const char *key, const char *value)
+{
+	struct ctl_profile *p = c->p;
+
+	switch (k) {
+	case K_NAME: return set_string(c, &p->name, value);
+	case K_VENDOR: return set_string(c, &p->vendor, value);
+	case K_KIND:
+		if (!strcmp(value, "usb-token"))
+			p->kind = CTL_KIND_USB_TOKEN;
+		else if (!strcmp(value, "software"))
+			p->kind = CTL_KIND_SOFTWARE;
+		else
+			return fail(c, c->line, sec, key,
+				    "`%s': expected `usb-token' or `software'", value);
+		return 1;
+	case K_CONNECTION:
+		if (strcmp(value, "ccid") && strcmp(value, "vendor-driver") &&
+		    strcmp(value, "none"))
+			return fail(c, c->line, sec, key,
+				    "`%s': expected `ccid', `vendor-driver' or `none'", value);
+		return set_string(c, &p->connection, value);
+	case K_MIDDLEWARE: return set_string(c, &p->middleware, value);
+	case K_USB_IDS: return parse_usb_ids(c, sec, key, value);
+	case K_KEY_SIZES: return parse_key_sizes(c, sec, key, value);
+	case K_NOTES: return set_string(c, &p->notes, value);
+	case K_PIN_RETRIES:
+		return parse_count(c, sec, key, value, "none", &p->pin_retries);
+	case K_PIN_LOCKS_AFTER:
+		return parse_count(c, sec, key, value, "never", &p->pin_locks_after);
+	case K_PIN_LOCK_PERMANENT:
+		if (!strcmp(value, "yes"))
+			p->pin_lock_permanent = true;
+		else if (!strcmp(value, "no"))
+			p->pin_lock_permanent = false;
+		else
+			return fail(c, c->line, sec, key, "`%s': expected `yes' or `no'", value);
+		return 1;
+	case K_PIN_DEFAULT_NOTE: return set_string(c, &p->pin_default_note, value);
+	case K_PIN_NOTES: return set_string(c, &p->pin_notes, value);
+	case K_MOD_LINUX:
+		return parse_list(c, sec, key, value, &p->modules[CTL_OS_LINUX]);
+	case K_MOD_WINDOWS:
+		return parse_list(c, sec, key, value, &p->modules[CTL_OS_WINDOWS]);
+	case K_MOD_MACOS:
+		return parse_list(c, sec, key, value, &p->modules[CTL_OS_MACOS]);
+	case K_MANUFACTURERS: return parse_list(c, sec, key, value, &p->manufacturers);
+	case K_MODELS: return parse_list(c, sec, key, value, &p->models);
+	case K_COUNT: break;
+	}
+	return fail(c, c->line, sec, key, "internal: unhandled key");
+}
+
+static int valid_atr_id(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-')
+			return 0;
+	return 1;
+}
+
+static int handle_atr(struct parse_ctx *c, const char *sec, const char *key,
+		      const char *value)
+{
+	const char *id = sec + strlen(ATR_SECTION_PREFIX);
+	struct ctl_profile *p = c->p;
+	struct ctl_atr_pattern *pat = NULL;
+	struct atr_state *st = NULL;
+	int k;
+
+	if (!valid_atr_id(id))
+		return fail(c, c->line, sec, NULL,
+			    "ATR section names are `atr:' + lower-case letters, digits, `-'");
+	for (k = 0; k < AK_COUNT; k++)
+		if (!strcmp(key, atr_keys[k]))
+			break;
+	if (k == AK_COUNT)
+		return fail(c, c->line, sec, key,
+			    "unknown key (expected label, bytes or mask)");
+	for (size_t i = 0; i < p->n_atrs; i++)
+		if (!strcmp(p->atrs[i].id, id)) {
+			pat = &p->atrs[i];
+			st = &c->atr_st[i];
+		}
+	if (!pat) {
+		struct ctl_atr_pattern *v = realloc(p->atrs, (p->n_atrs + 1) * sizeof(*v));
+		struct atr_state *s;
+
+		if (!v)
+			return oom(c);
+		p->atrs = v;
+		s = realloc(c->atr_st, (p->n_atrs + 1) * sizeof(*s));
+		if (!s)
+			return oom(c);
+		c->atr_st = s;
+		pat = &p->atrs[p->n_atrs];
+		st = &c->atr_st[p->n_atrs];
+		memset(pat, 0, sizeof(*pat));
+		memset(st, 0, sizeof(*st));
+		pat->line = section_line(c, sec);
+		pat->id = strdup(id);
+		if (!pat->id)
+			return oom(c);
+		p->n_atrs++;
+	}
+	if (st->seen & (1u << k))
+		return fail(c, c->line, sec, key, "duplicate key");
+	st->seen |= 1u << k;
+	switch (k) {
+	case AK_LABEL:
+		return set_string(c, &pat->label, value);
+	case AK_BYTES:
+		return parse_hex_bytes(c, sec, key, value, pat->bytes, &pat->len);
+	default:
+		st->mask_line = c->line;
+		return parse_hex_bytes(c, sec, key, value, pat->mask, &st->mask_len);
+	}
+}
+
+static int handler(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct parse_ctx *c = user;
+
+	if (c->err_line || c->oom)
+		return 0;
+	if (!*section)
+		return fail(c, c->line, NULL, name, "key outside a [section]");
+	if (!*value)
+		return fail(c, c->line, section, name, "empty value");
+	if (!strncmp(section, ATR_SECTION_PREFIX, strlen(ATR_SECTION_PREFIX)))
+		return handle_atr(c, section, name, value);
+	for (int k = 0; k < K_COUNT; k++) {
+		if (strcmp(section, keys[k].section))
+			continue;
+		if (strcmp(name, keys[k].key))
+			continue;
+		if (c->key_line[k])
+			return fail(c, c->line, section, name,
+				    "duplicate key (first at line %d)", c->key_line[k]);
+		c->key_line[k] = c->line;
+		return handle_fixed(c, (enum key_id)k, section, name, value);
+	}
+	for (int k = 0; k < K_COUNT; k++)
+		if (!strcmp(section, keys[k].section))
+			return fail(c, c->line, section, name, "unknown key");
+	return fail(c, c->line, section, name,
+		    "unknown section (expected profile, pin, modules, pkcs11 or atr:ID)");
+}
+
+/* Checks that need the whole file. */
+static void validate(struct parse_ctx *c)
+{
+	struct ctl_profile *p = c->p;
+
+	for (int k = 0; k < K_COUNT && !c->err_line; k++)
+		if (keys[k].required && !c->key_line[k])
+			fail(c, section_line(c, keys[k].section), keys[k].section,
+			     keys[k].key, "missing key");
+	for (size_t i = 0; i < p->n_atrs && !c->err_line; i++) {
+		struct ctl_atr_pattern *pat = &p->atrs[i];
+		struct atr_state *st = &c->atr_st[i];
+		char sec[CTL_PROFILE_MAX_LINE + 8];
+
+		snprintf(sec, sizeof(sec), ATR_SECTION_PREFIX "%s", pat->id);
+		if (!(st->seen & (1u << AK_LABEL))) {
+			fail(c, pat->line, sec, "label", "missing key");
+			break;
+		}
+		if (!(st->seen & (1u << AK_BYTES))) {
+			fail(c, pat->line, sec, "bytes", "missing key");
+			break;
+		}
+		if (!(st->seen & (1u << AK_MASK))) {
+			memset(pat->mask, 0xFF, sizeof(pat->mask));
+			continue;
+		}
+		if (st->mask_len != pat->len) {
+			fail(c, st->mask_line, sec, "mask",
+			     "%zu bytes, but `bytes' has %zu", st->mask_len, pat->len);
+			break;
+		}
+		/* A bit set in bytes but masked out would never be compared:
+		 * almost certainly a typo in one of the two lines. */
+		for (size_t j = 0; j < pat->len; j++)
+			if (pat->bytes[j] & (unsigned char)~pat->mask[j]) {
+				fail(c, st->mask_line, sec, "mask",
+				     "byte %zu: bytes %02X has bits outside mask %02X",
+				     j + 1, pat->bytes[j], pat->mask[j]);
+				break;
+			}
+	}
+	if (c->err_line)
+		return;
+	if (p->kind == CTL_KIND_USB_TOKEN && !p->n_atrs && !p->n_usb_ids)
+		fail(c, section_line(c, "profile"), "profile", "kind",
+		     "a usb-token profile needs usb_ids or at least one [atr:ID] section");
+	else if (p->kind == CTL_KIND_SOFTWARE && (p->n_atrs || p->n_usb_ids))
+		fail(c, section_line(c, "profile"), "profile", "kind",
+		     "a software token has no ATR and no USB id");
+}
+
+ctl_status ctl_profile_parse(const char *path, const char *id, const char *text,
+			     size_t len, struct ctl_profile *out, ctl_err *err)
+{
+	struct parse_ctx c = {0};
+	struct ctl_profile p = {0};
+	ctl_status st = CTL_OK;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	c.path = path;
+	c.text = text;
+	c.len = len;
+	c.p = &p;
+	c.err = err;
+	p.id = strdup(id);
+	p.path = strdup(path);
+	if (!p.id || !p.path) {
+		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto out;
+	}
+	rc = ini_parse_stream(read_line, &c, handler, &c);
+	if (c.oom) {
+		st = CTL_E_INTERNAL;
+		goto out;
+	}
+	/* inih reports the first bad line; if that precedes our first error it
+	 * was a syntax error our handler and reader never saw. */
+	if (rc > 0 && (!c.err_line || rc < c.err_line)) {
+		c.err_line = 0;
+		c.reader_failed = false;
+		fail(&c, rc, NULL, NULL,
+		     "syntax error: expected `[section]', `key = value' or a comment");
+	} else if (rc < 0) {
+		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1,
+				 "%s: inih failed (%d)", path, rc);
+		goto out;
+	}
+	if (!c.err_line)
+		validate(&c);
+	if (c.err_line) {
+		st = CTL_E_MALFORMED;
+		goto out;
+	}
+	*out = p;
+	memset(&p, 0, sizeof(p));
+out:
+	ctl_profile_clear(&p);
+	free(c.atr_st);
+	free(c.sections);
+	return st;
+}
+
+static ctl_status read_file(const char *path, char **text, size_t *len, ctl_err *err)
+{
+	ctl_status st = CTL_OK;
+	char *buf = NULL;
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	*text = NULL;
+	if (!f) {
+		st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	buf = malloc(CTL_PROFILE_MAX_BYTES + 1);
+	if (!buf) {
+		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto out;
+	}
+	n = fread(buf, 1, CTL_PROFILE_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "%s: read error", path);
+		goto out;
+	}
+	if (n > CTL_PROFILE_MAX_BYTES) {
+		st = ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
+				 "%s: larger than %d bytes: not a token profile",
+				 path, CTL_PROFILE_MAX_BYTES);
+		goto out;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	buf = NULL;
+out:
+	free(buf);
+	if (f)
+		fclose(f);
+	return st;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool patterns_overlap(const struct ctl_atr_pattern *a,
+			     const struct ctl_atr_pattern *b)
+{
+	if (a->len != b->len)
+		return false;
+	for (size_t i = 0; i < a->len; i++)
+		if ((a->bytes[i] ^ b->bytes[i]) & a->mask[i] & b->mask[i])
+			return false;
+	return true;
+}
+
+/* One ATR or USB id must name one family, or identification would depend on
+ * file order. */
+static ctl_status check_set(const struct ctl_profile_set *set, ctl_err *err)
+{
+	for (size_t i = 0; i < set->n; i++)
+		for (size_t j = i + 1; j < set->n; j++) {
+			const struct ctl_profile *a = &set->v[i], *b = &set->v[j];
+
+			for (size_t x = 0; x < a->n_atrs; x++)
+				for (size_t y = 0; y < b->n_atrs; y++)
+					if (patterns_overlap(&a->atrs[x], &b->atrs[y]))
+						return ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
+							"%s:%d: [atr:%s] can match the same ATR as [atr:%s] in %s:%d",
+							b->path, b->atrs[y].line, b->atrs[y].id,
+							a->atrs[x].id, a->path, a->atrs[x].line);
+			for (size_t x = 0; x < a->n_usb_ids; x++)
+				for (size_t y = 0; y < b->n_usb_ids; y++)
+					if (a->usb_ids[x].vendor == b->usb_ids[y].vendor &&
+					    a->usb_ids[x].product == b->usb_ids[y].product)
+						return ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
+							"%s: [profile] usb_ids: %04X:%04X is also claimed by %s",
+							b->path, b->usb_ids[y].vendor,
+							b->usb_ids[y].product, a->path);
+		}
+	return CTL_OK;
+}
+
+ctl_status ctl_profiles_load_dir(const char *dir, struct ctl_profile_set **out,
+				 ctl_err *err)
+{
+	struct ctl_profile_set *set = NULL;
+	char **names = NULL;
+	size_t n_names = 0;
+	char *text = NULL;
+	char *path = NULL;
+	ctl_status st = CTL_OK;
+	DIR *d = NULL;
+	struct dirent *de;
+
+	*out = NULL;
+	d = opendir(dir);
+	if (!d) {
+		st = ctl_err_set(err, CTL_E_IO, -1, -1, -1,
+				 "token profile directory `%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name), sl = strlen(PROFILE_SUFFIX);
+		char **v;
+
+		/* Editors' backup and hidden files are not profiles. */
+		if (de->d_name[0] == '.' || n <= sl ||
+		    strcmp(de->d_name + n - sl, PROFILE_SUFFIX))
+			continue;
+		v = realloc(names, (n_names + 1) * sizeof(*v));
+		if (!v) {
+			st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+			goto out;
+		}
+		names = v;
+		names[n_names] = strdup(de->d_name);
+		if (!names[n_names]) {
+			st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+			goto out;
+		}
+		n_names++;
+	}
+	if (!n_names) {
+		st = ctl_err_set(err, CTL_E_IO, -1, -1, -1,
+				 "token profile directory `%s' holds no *" PROFILE_SUFFIX " file",
+				 dir);
+		goto out;
+	}
+	qsort(names, n_names, sizeof(*names), cmp_str);
+	set = calloc(1, sizeof(*set));
+	if (set)
+		set->v = calloc(n_names, sizeof(*set->v));
+	if (set)
+		set->dir = strdup(dir);
+	if (!set || !set->v || !set->dir) {
+		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n_names; i++) {
+		size_t len = 0;
+		char *id;
+
+		free(path);
+		path = malloc(strlen(dir) + strlen(names[i]) + 2);
+		if (!path) {
+			st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+			goto out;
+		}
+		sprintf(path, "%s/%s", dir, names[i]);
+		free(text);
+		st = read_file(path, &text, &len, err);
+		if (st != CTL_OK)
+			goto out;
+		id = names[i];
+		id[strlen(id) - strlen(PROFILE_SUFFIX)] = '\0';
+		st = ctl_profile_parse(path, id, text, len, &set->v[set->n], err);
+		if (st != CTL_OK)
+			goto out;
+		set->n++;
+	}
+	st = check_set(set, err);
+	if (st != CTL_OK)
+		goto out;
+	*out = set;
+	set = NULL;
+out:
+	ctl_profiles_free(set);
+	for (size_t i = 0; i < n_names; i++)
+		free(names[i]);
+	free(names);
+	free(text);
+	free(path);
+	if (d)
+		closedir(d);
+	return st;
+}
+
+void ctl_profiles_free(struct ctl_profile_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->n; i++)
+		ctl_profile_clear(&set->v[i]);
+	free(set->v);
+	free(set->dir);
+	free(set);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+ctl_status ctl_profiles_default_dir(char *buf, size_t n, ctl_err *err)
+{
+	const char *env = getenv(CTL_PROFILES_ENV);
+	char exe[PATH_MAX];
+	ssize_t len;
+
+	if (env && *env) {
+		if ((size_t)snprintf(buf, n, "%s", env) >= n)
+			return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
+					   "%s is too long", CTL_PROFILES_ENV);
+		return CTL_OK;
+	}
+	/* A binary in a build tree (build/ctlsign) uses the profiles of its own
+	 * checkout, not an older installed copy. */
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len > 0) {
+		char *slash;
+
+		exe[len] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if ((size_t)snprintf(buf, n, "%s/../token-profiles", exe) < n &&
+			    is_dir(buf))
+				return CTL_OK;
+		}
+	}
+	if ((size_t)snprintf(buf, n, "%s", CTLSIGN_DATADIR "/token-profiles") < n &&
+	    is_dir(buf))
+		return CTL_OK;
+	buf[0] = '\0';
+	return ctl_err_set(err, CTL_E_IO, -1, -1, -1,
+			   "no token profile directory: %s is missing; set %s",
+			   CTLSIGN_DATADIR "/token-profiles", CTL_PROFILES_ENV);
+}
+
+ctl_status ctl_profiles_load_default(struct ctl_profile_set **out, ctl_err *err)
+{
+	char dir[PATH_MAX];
+	ctl_status st;
+
+	*out = NULL;
+	st = ctl_profiles_default_dir(dir, sizeof(dir), err);
+	if (st != CTL_OK)
+		return st;
+	return ctl_profiles_load_dir(dir, out, err);
+}
+
+bool ctl_atr_match(const struct ctl_atr_pattern *pat, const unsigned char *atr,
+		   size_t len)
+{
+	if (len != pat->len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((atr[i] & pat->mask[i]) != (pat->bytes[i] & pat->mask[i]))
+			return false;
+	return true;
+}
+
+const struct ctl_profile *ctl_profiles_match_atr(const struct ctl_profile_set *set,
+						 const unsigned char *atr, size_t len,
+						 const struct ctl_atr_pattern **pat)
+{
+	if (pat)
+		*pat = NULL;
+	if (!set)
+		return NULL;
+	for (size_t i = 0; i < set->n; i++)
+		for (size_t j = 0; j < set->v[i].n_atrs; j++)
+			if (ctl_atr_match(&set->v[i].atrs[j], atr, len)) {
+				if (pat)
+					*pat = &set->v[i].atrs[j];
+				return &set->v[i];
+			}
+	return NULL;
+}
+
+const struct ctl_profile *ctl_profiles_find_usb(const struct ctl_profile_set *set,
+						uint16_t vendor, uint16_t product)
+{
+	if (!set)
+		return NULL;
+	for (size_t i = 0; i < set->n; i++)
+		for (size_t j = 0; j < set->v[i].n_usb_ids; j++)
+			if (set->v[i].usb_ids[j].vendor == vendor &&
+			    set->v[i].usb_ids[j].product == product)
+				return &set->v[i];
+	return NULL;
+}
+
+/* CK_TOKEN_INFO strings are fixed-width and space padded. */
+static bool pkcs11_str_eq(const char *want, const char *got)
+{
+	size_t a = strlen(want), b = strlen(got);
+
+	while (a > 0 && want[a - 1] == ' ')
+		a--;
+	while (b > 0 && (got[b - 1] == ' ' || got[b - 1] == '\0'))
+		b--;
+	return a == b && strncasecmp(want, got, a) == 0;
+}
+
+static bool strlist_has(const struct ctl_strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (pkcs11_str_eq(l->v[i], s))
+			return true;
+	return false;
+}
+
+bool ctl_profile_claims_pkcs11_string(const struct ctl_profile *p, const char *s)
+{
+	return s && (strlist_has(&p->models, s) || strlist_has(&p->manufacturers, s));
+}
+
+const struct ctl_profile *ctl_profiles_find_pkcs11(const struct ctl_profile_set *set,
+						   const char *manufacturer,
+						   const char *model)
+{
+	if (!set || (!manufacturer && !model))
+		return NULL;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct ctl_profile *p = &set->v[i];
+
+		if (manufacturer && !strlist_has(&p->manufacturers, manufacturer))
+			continue;
+		if (model && !strlist_has(&p->models, model))
+			continue;
+		return p;
+	}
+	return NULL;
+}
