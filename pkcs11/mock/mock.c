@@ -1,0 +1,353 @@
+/* mock-pkcs11.so: a PKCS#11 shim over SoftHSM that plays a real eToken's
+ * failure modes. SoftHSM never locks a PIN, never reports FINAL_TRY and has
+ * no PIN pad, so the lockout-safety and removal paths of ctlsign cannot be
+ * tested against it alone. Every call is forwarded to the target module
+ * (CTLSIGN_MOCK_TARGET, default SoftHSM); a few are altered as directed by
+ * environment variables read on each call:
+ *
+ *   CTLSIGN_MOCK_FLAGS     count_low|final_try|locked|pin_pad|to_be_changed
+ *   CTLSIGN_MOCK_ONLY      token label the flags/removal apply to (default all)
+ *   CTLSIGN_MOCK_REMOVED=1 the token is gone (slot empty, CKR_TOKEN_NOT_PRESENT)
+ *   CTLSIGN_MOCK_REMOVE_AFTER_LOGIN=1  signing after a login gets CKR_DEVICE_REMOVED
+ *   CTLSIGN_MOCK_SIGN_FAIL=1|corrupt   C_Sign fails, or returns a damaged signature
+ *   CTLSIGN_MOCK_NO_SHA_MECHS=1        hide CKM_SHA*_RSA_PKCS
+ *   CTLSIGN_MOCK_PINPAD_PIN  the PIN "typed on the reader" for pin_pad
+ *   CTLSIGN_MOCK_LOGIN_LOG   append "C_Login token=<label> pin=<yes|no> rv=0x.." per call
+ *   CTLSIGN_MOCK_SIGN_LOG    append "C_SignInit mech=0x.. rv=0x.." per call
+ *
+ * Like a real token, final_try turns into locked after one more wrong PIN,
+ * and a locked token refuses C_Login without looking at the PIN. */
+#include <dlfcn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <p11-kit/pkcs11.h>
+
+static CK_FUNCTION_LIST *target;
+static CK_FUNCTION_LIST mock_list;
+static void *target_handle;
+/* Set once a final-try login failed: the token is now locked for good. */
+static bool locked_now;
+static bool logged_in;
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+static bool has_flag(const char *name)
+{
+	const char *f = env("CTLSIGN_MOCK_FLAGS");
+	size_t n = strlen(name);
+
+	while (f && *f) {
+		size_t len = strcspn(f, "|,");
+
+		if (len == n && !strncmp(f, name, n))
+			return true;
+		f += len;
+		f += strspn(f, "|,");
+	}
+	return false;
+}
+
+static void label_of(const CK_TOKEN_INFO *ti, char out[33])
+{
+	size_t n = sizeof(ti->label);
+
+	memcpy(out, ti->label, n);
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+/* Does the misbehaviour apply to this slot's token? */
+static bool applies(CK_SLOT_ID slot)
+{
+	const char *only = env("CTLSIGN_MOCK_ONLY");
+	CK_TOKEN_INFO ti;
+	char label[33];
+
+	if (!only)
+		return true;
+	if (target->C_GetTokenInfo(slot, &ti) != CKR_OK)
+		return false;
+	label_of(&ti, label);
+	return !strcmp(label, only);
+}
+
+static bool session_slot(CK_SESSION_HANDLE h, CK_SLOT_ID *slot)
+{
+	CK_SESSION_INFO si;
+
+	if (target->C_GetSessionInfo(h, &si) != CKR_OK)
+		return false;
+	*slot = si.slotID;
+	return true;
+}
+
+static bool removed(CK_SLOT_ID slot)
+{
+	return env("CTLSIGN_MOCK_REMOVED") && applies(slot);
+}
+
+static void log_line(const char *var, const char *fmt, const char *s, unsigned long a,
+		     unsigned long b)
+{
+	const char *path = env(var);
+	FILE *f;
+
+	if (!path || !(f = fopen(path, "a")))
+		return;
+	fprintf(f, fmt, s, a, b);
+	fclose(f);
+}
+
+static CK_RV mock_GetSlotList(CK_BBOOL present, CK_SLOT_ID *list, CK_ULONG *count)
+{
+	CK_SLOT_ID *all = NULL;
+	CK_ULONG n = 0, kept = 0;
+	CK_RV rv;
+
+	if (!present || !env("CTLSIGN_MOCK_REMOVED"))
+		return target->C_GetSlotList(present, list, count);
+	if (!count)
+		return CKR_ARGUMENTS_BAD;
+	rv = target->C_GetSlotList(present, NULL, &n);
+	if (rv != CKR_OK)
+		return rv;
+	all = calloc(n ? n : 1, sizeof(*all));
+	if (!all)
+		return CKR_HOST_MEMORY;
+	rv = target->C_GetSlotList(present, all, &n);
+	if (rv == CKR_OK) {
+		for (CK_ULONG i = 0; i < n; i++) {
+			if (removed(all[i]))
+				continue;
+			if (list && kept < *count)
+				list[kept] = all[i];
+			kept++;
+		}
+		if (list && kept > *count)
+			rv = CKR_BUFFER_TOO_SMALL;
+		*count = kept;
+	}
+	free(all);
+	return rv;
+}
+
+static CK_RV mock_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO *info)
+{
+	CK_RV rv = target->C_GetSlotInfo(slot, info);
+
+	if (rv == CKR_OK && removed(slot))
+		info->flags &= ~(CK_FLAGS)CKF_TOKEN_PRESENT;
+	return rv;
+}
+
+static CK_RV mock_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO *info)
+{
+	CK_RV rv;
+
+	if (removed(slot))
+		return CKR_TOKEN_NOT_PRESENT;
+	rv = target->C_GetTokenInfo(slot, info);
+	if (rv != CKR_OK || !applies(slot))
+		return rv;
+	if (has_flag("count_low"))
+		info->flags |= CKF_USER_PIN_COUNT_LOW;
+	if (has_flag("final_try") && !locked_now)
+		info->flags |= CKF_USER_PIN_FINAL_TRY;
+	if (has_flag("locked") || locked_now)
+		info->flags |= CKF_USER_PIN_LOCKED;
+	if (has_flag("to_be_changed"))
+		info->flags |= CKF_USER_PIN_TO_BE_CHANGED;
+	if (has_flag("pin_pad"))
+		info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
+	return rv;
+}
+
+static CK_RV mock_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, void *app, CK_NOTIFY notify,
+			      CK_SESSION_HANDLE *h)
+{
+	if (removed(slot))
+		return CKR_TOKEN_NOT_PRESENT;
+	return target->C_OpenSession(slot, flags, app, notify, h);
+}
+
+static CK_RV mock_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	CK_SLOT_ID slot = 0;
+	CK_TOKEN_INFO ti;
+	char label[33] = "?";
+	bool on = session_slot(h, &slot) && applies(slot);
+	bool had_pin = pin != NULL;
+	CK_RV rv;
+
+	if (target->C_GetTokenInfo(slot, &ti) == CKR_OK)
+		label_of(&ti, label);
+	if (on && (has_flag("locked") || locked_now)) {
+		rv = CKR_PIN_LOCKED;
+	} else if (on && has_flag("pin_pad") && !pin) {
+		const char *padpin = env("CTLSIGN_MOCK_PINPAD_PIN");
+
+		rv = padpin ? target->C_Login(h, user, (CK_UTF8CHAR *)padpin, strlen(padpin))
+			    : CKR_PIN_INCORRECT;
+	} else {
+		rv = target->C_Login(h, user, pin, len);
+	}
+	if (on && rv == CKR_PIN_INCORRECT && has_flag("final_try"))
+		locked_now = true;
+	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
+		logged_in = true;
+	log_line("CTLSIGN_MOCK_LOGIN_LOG", "C_Login token=%s pin=%lu rv=0x%lx\n", label,
+		 had_pin ? 1ul : 0ul, rv);
+	return rv;
+}
+
+static bool hidden_mech(CK_MECHANISM_TYPE m)
+{
+	if (!env("CTLSIGN_MOCK_NO_SHA_MECHS"))
+		return false;
+	return m == CKM_SHA1_RSA_PKCS || m == CKM_SHA224_RSA_PKCS || m == CKM_SHA256_RSA_PKCS ||
+	       m == CKM_SHA384_RSA_PKCS || m == CKM_SHA512_RSA_PKCS;
+}
+
+static CK_RV mock_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE *list, CK_ULONG *count)
+{
+	CK_MECHANISM_TYPE *all = NULL;
+	CK_ULONG n = 0, kept = 0;
+	CK_RV rv;
+
+	if (!env("CTLSIGN_MOCK_NO_SHA_MECHS"))
+		return target->C_GetMechanismList(slot, list, count);
+	if (!count)
+		return CKR_ARGUMENTS_BAD;
+	rv = target->C_GetMechanismList(slot, NULL, &n);
+	if (rv != CKR_OK)
+		return rv;
+	all = calloc(n ? n : 1, sizeof(*all));
+	if (!all)
+		return CKR_HOST_MEMORY;
+	rv = target->C_GetMechanismList(slot, all, &n);
+	if (rv == CKR_OK) {
+		for (CK_ULONG i = 0; i < n; i++) {
+			if (hidden_mech(all[i]))
+				continue;
+			if (list && kept < *count)
+				list[kept] = all[i];
+			kept++;
+		}
+		if (list && kept > *count)
+			rv = CKR_BUFFER_TOO_SMALL;
+		*count = kept;
+	}
+	free(all);
+	return rv;
+}
+
+static CK_RV mock_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info)
+{
+	if (hidden_mech(m))
+		return CKR_MECHANISM_INVALID;
+	return target->C_GetMechanismInfo(slot, m, info);
+}
+
+static bool gone_after_login(CK_SESSION_HANDLE h)
+{
+	CK_SLOT_ID slot;
+
+	return logged_in && env("CTLSIGN_MOCK_REMOVE_AFTER_LOGIN") && session_slot(h, &slot) &&
+	       applies(slot);
+}
+
+static CK_RV mock_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM *mech, CK_OBJECT_HANDLE key)
+{
+	CK_RV rv;
+
+	if (gone_after_login(h))
+		rv = CKR_DEVICE_REMOVED;
+	else if (mech && hidden_mech(mech->mechanism))
+		rv = CKR_MECHANISM_INVALID;
+	else
+		rv = target->C_SignInit(h, mech, key);
+	log_line("CTLSIGN_MOCK_SIGN_LOG", "C_SignInit%s mech=0x%lx rv=0x%lx\n", "",
+		 mech ? mech->mechanism : 0ul, rv);
+	return rv;
+}
+
+static CK_RV mock_Sign(CK_SESSION_HANDLE h, CK_BYTE *data, CK_ULONG len, CK_BYTE *sig,
+		       CK_ULONG *siglen)
+{
+	const char *fail = env("CTLSIGN_MOCK_SIGN_FAIL");
+	CK_RV rv;
+
+	if (gone_after_login(h))
+		return CKR_DEVICE_REMOVED;
+	if (fail && strcmp(fail, "corrupt")) {
+		/* A real failure also ends the operation: let the target finish it. */
+		if (sig) {
+			CK_BYTE junk[1024];
+			CK_ULONG n = sizeof(junk);
+
+			target->C_Sign(h, data, len, junk, &n);
+		}
+		return CKR_FUNCTION_FAILED;
+	}
+	rv = target->C_Sign(h, data, len, sig, siglen);
+	if (rv == CKR_OK && sig && fail && siglen && *siglen > 0)
+		sig[*siglen / 2] ^= 0x5a;
+	return rv;
+}
+
+static CK_RV mock_GetFunctionList(CK_FUNCTION_LIST **out);
+
+static bool load_target(void)
+{
+	const char *path = env("CTLSIGN_MOCK_TARGET");
+	CK_C_GetFunctionList get;
+
+	if (target)
+		return true;
+	if (!path)
+		path = "/usr/lib/softhsm/libsofthsm2.so";
+	target_handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!target_handle)
+		return false;
+	*(void **)&get = dlsym(target_handle, "C_GetFunctionList");
+	if (!get || get(&target) != CKR_OK || !target) {
+		target = NULL;
+		return false;
+	}
+	mock_list = *target;
+	mock_list.C_GetFunctionList = mock_GetFunctionList;
+	mock_list.C_GetSlotList = mock_GetSlotList;
+	mock_list.C_GetSlotInfo = mock_GetSlotInfo;
+	mock_list.C_GetTokenInfo = mock_GetTokenInfo;
+	mock_list.C_OpenSession = mock_OpenSession;
+	mock_list.C_Login = mock_Login;
+	mock_list.C_GetMechanismList = mock_GetMechanismList;
+	mock_list.C_GetMechanismInfo = mock_GetMechanismInfo;
+	mock_list.C_SignInit = mock_SignInit;
+	mock_list.C_Sign = mock_Sign;
+	return true;
+}
+
+static CK_RV mock_GetFunctionList(CK_FUNCTION_LIST **out)
+{
+	if (!out)
+		return CKR_ARGUMENTS_BAD;
+	if (!load_target())
+		return CKR_GENERAL_ERROR;
+	*out = &mock_list;
+	return CKR_OK;
+}
+
+CK_RV C_GetFunctionList(CK_FUNCTION_LIST **out)
+{
+	return mock_GetFunctionList(out);
+}

@@ -1,0 +1,210 @@
+/* PIN acquisition. The only secrets in ctlsign live here and in the token
+ * backend; both wipe before any error leaves. */
+#include "pin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bsd/readpassphrase.h>
+#include <openssl/crypto.h>
+
+static int guard_holders;
+static int guard_saved = 1;
+
+void ctl_pin_guard_hold(void)
+{
+	if (guard_holders++ == 0) {
+		int d = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+
+		guard_saved = d < 0 ? 1 : d;
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	}
+}
+
+void ctl_pin_guard_release(void)
+{
+	if (guard_holders > 0 && --guard_holders == 0)
+		prctl(PR_SET_DUMPABLE, guard_saved, 0, 0, 0);
+}
+
+void ctl_pin_init(ctl_pin *p)
+{
+	memset(p, 0, sizeof(*p));
+	ctl_pin_guard_hold();
+	p->guarded = true;
+}
+
+void ctl_pin_wipe(ctl_pin *p)
+{
+	bool guarded = p->guarded;
+
+	OPENSSL_cleanse(p, sizeof(*p));
+	if (guarded)
+		ctl_pin_guard_release();
+}
+
+/* Check what was read: strip one trailing "\n" / "\r\n", refuse empty,
+ * too long, NUL bytes and further lines. */
+static ctl_status finish(ctl_pin *p, size_t n, const char *what, ctl_err *err)
+{
+	ctl_status st = CTL_OK;
+
+	if (n > 0 && p->buf[n - 1] == '\n') {
+		n--;
+		if (n > 0 && p->buf[n - 1] == '\r')
+			n--;
+	}
+	if (n > CTL_PIN_MAX)
+		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				 "PIN from %s is longer than %d bytes; refusing to cut it", what,
+				 CTL_PIN_MAX);
+	else if (n == 0)
+		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1, "PIN from %s is empty", what);
+	else if (memchr(p->buf, '\0', n) || memchr(p->buf, '\n', n))
+		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				 "PIN from %s must be a single line without NUL bytes", what);
+	if (st != CTL_OK) {
+		OPENSSL_cleanse(p->buf, sizeof(p->buf));
+		p->len = 0;
+		return st;
+	}
+	OPENSSL_cleanse(p->buf + n, sizeof(p->buf) - n);
+	p->len = n;
+	return CTL_OK;
+}
+
+ctl_status ctl_pin_from_source(ctl_pin *p, const char *source, char *warn, size_t warnsz,
+			       ctl_err *err)
+{
+	const char *path = source;
+	bool is_stdin;
+	struct stat sb;
+	size_t n = 0;
+	int fd = -1;
+	ctl_status st = CTL_OK;
+
+	if (warn && warnsz)
+		warn[0] = '\0';
+	if (!strncmp(source, "file:", 5))
+		path = source + 5;
+	is_stdin = !strcmp(path, "-");
+	if (!is_stdin && (!*path || source[0] == '|')) {
+		st = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
+				 "unsupported PIN source `%s' (use file:PATH or -)", source);
+		goto out;
+	}
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot read PIN file `%s': %s", path,
+				 strerror(errno));
+		goto out;
+	}
+	if (!is_stdin && !S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode)) {
+		st = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
+				 "PIN file `%s' is not a regular file", path);
+		goto out;
+	}
+	if (!is_stdin && S_ISREG(sb.st_mode) && (sb.st_mode & (S_IRWXG | S_IRWXO)) && warn)
+		snprintf(warn, warnsz,
+			 "PIN file `%s' is accessible to group or others (mode %04o); "
+			 "run chmod 600 on it",
+			 path, (unsigned)(sb.st_mode & 07777));
+	/* Read one byte more than any acceptable PIN so "too long" is detected,
+	 * never silently truncated. */
+	while (n < sizeof(p->buf) - 1) {
+		ssize_t r = read(fd, p->buf + n, sizeof(p->buf) - 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot read PIN from `%s': %s",
+					 is_stdin ? "standard input" : path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	st = finish(p, n, is_stdin ? "standard input" : path, err);
+	if (st == CTL_OK)
+		p->origin = is_stdin ? CTL_PIN_FROM_STDIN : CTL_PIN_FROM_FILE;
+out:
+	if (st != CTL_OK) {
+		OPENSSL_cleanse(p->buf, sizeof(p->buf));
+		p->len = 0;
+	}
+	if (fd >= 0 && !is_stdin)
+		close(fd);
+	return st;
+}
+
+ctl_status ctl_pin_from_env(ctl_pin *p, const char *name, ctl_err *err)
+{
+	const char *v = getenv(name);
+	size_t n;
+	char what[128];
+
+	snprintf(what, sizeof(what), "environment variable %s", name);
+	if (!v)
+		return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
+				   "environment variable %s is not set", name);
+	n = strlen(v);
+	if (n > CTL_PIN_MAX + 2)
+		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				   "PIN from %s is longer than %d bytes; refusing to cut it", what,
+				   CTL_PIN_MAX);
+	memcpy(p->buf, v, n);
+	p->origin = CTL_PIN_FROM_ENV;
+	return finish(p, n, what, err);
+}
+
+ctl_status ctl_pin_tty_prompt(void *ctx, const char *prompt, bool echo, char *buf,
+			      size_t bufsz, ctl_err *err)
+{
+	(void)ctx;
+	if (!readpassphrase(prompt, buf, bufsz, RPP_REQUIRE_TTY | (echo ? RPP_ECHO_ON : 0))) {
+		OPENSSL_cleanse(buf, bufsz);
+		if (errno == EINTR)
+			return ctl_err_set(err, CTL_E_INTERRUPTED, -1, -1, -1, "interrupted");
+		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				   "no terminal to ask for the PIN (%s); use --pin-source or --pin-env",
+				   strerror(errno));
+	}
+	return CTL_OK;
+}
+
+ctl_status ctl_pin_from_prompt(ctl_pin *p, ctl_prompt_fn fn, void *ctx, const char *prompt,
+			       ctl_err *err)
+{
+	ctl_status st;
+	size_t n;
+
+	if (!fn)
+		fn = ctl_pin_tty_prompt;
+	/* Room for one byte past the limit: readpassphrase drops the rest of a
+	 * long line, so a full buffer means "too long". */
+	st = fn(ctx, prompt, false, p->buf, CTL_PIN_MAX + 2, err);
+	if (st != CTL_OK)
+		goto out;
+	p->buf[CTL_PIN_MAX + 1] = '\0';
+	n = strlen(p->buf);
+	if (n == 0) {
+		st = ctl_err_set(err, CTL_E_INTERRUPTED, -1, -1, -1,
+				 "no PIN entered; login cancelled");
+		goto out;
+	}
+	p->origin = CTL_PIN_FROM_PROMPT;
+	st = finish(p, n, "the terminal", err);
+out:
+	if (st != CTL_OK) {
+		OPENSSL_cleanse(p->buf, sizeof(p->buf));
+		p->len = 0;
+	}
+	return st;
+}

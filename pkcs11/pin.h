@@ -1,0 +1,57 @@
+/* PIN acquisition: file, stdin, environment or terminal; never argv. Every
+ * buffer that held a PIN is wiped on every path, and the process is made
+ * non-dumpable while a PIN is in memory (no core file, no ptrace by peers). */
+#ifndef CTLSIGN_PIN_H
+#define CTLSIGN_PIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "token.h"
+
+/* Longest PIN accepted, in bytes. Longer input is an error, never cut. */
+#define CTL_PIN_MAX 255
+
+typedef enum {
+	CTL_PIN_FROM_NONE = 0,
+	CTL_PIN_FROM_FILE,
+	CTL_PIN_FROM_STDIN,
+	CTL_PIN_FROM_ENV,
+	CTL_PIN_FROM_PROMPT,
+} ctl_pin_origin;
+
+typedef struct ctl_pin {
+	/* room for the longest PIN, a "\r\n" and one byte that proves "too long" */
+	char buf[CTL_PIN_MAX + 4];
+	size_t len;
+	ctl_pin_origin origin;
+	bool guarded;
+} ctl_pin;
+
+/* Start/stop holding a PIN: the first holder makes the process
+ * non-dumpable, the last one restores the previous setting. */
+void ctl_pin_guard_hold(void);
+void ctl_pin_guard_release(void);
+
+/* ctl_pin_init holds the guard; ctl_pin_wipe cleanses and releases it.
+ * Wiping twice is harmless. */
+void ctl_pin_init(ctl_pin *p);
+void ctl_pin_wipe(ctl_pin *p);
+
+/* source is "file:PATH", a path, or "-" for stdin. Only a trailing "\n" or
+ * "\r\n" is removed. When the file can be read by group or others, a warning
+ * is written to warn (else warn[0] = '\0'). */
+ctl_status ctl_pin_from_source(ctl_pin *p, const char *source, char *warn, size_t warnsz,
+			       ctl_err *err);
+ctl_status ctl_pin_from_env(ctl_pin *p, const char *name, ctl_err *err);
+/* Ask through fn (NULL: the terminal). An empty answer cancels
+ * (CTL_E_INTERRUPTED) so the user can stop without spending a try. */
+ctl_status ctl_pin_from_prompt(ctl_pin *p, ctl_prompt_fn fn, void *ctx, const char *prompt,
+			       ctl_err *err);
+
+/* The terminal prompt: readpassphrase(3) on /dev/tty, echo off unless asked. */
+ctl_status ctl_pin_tty_prompt(void *ctx, const char *prompt, bool echo, char *buf,
+			      size_t bufsz, ctl_err *err);
+
+#endif

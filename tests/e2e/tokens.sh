@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# End-to-end tests of `ctlsign tokens` and of token signing through the
+# built binary: a private SoftHSM store from softhsm-conf/provision.sh, the
+# project's mock module for lockout/removal, and checks that no PIN ever
+# shows up in output or in ctlsign's /proc/PID/cmdline.
+SUITE=tokens
+. "$(dirname "$0")/../lib.sh"
+BUILD=${CTLSIGN_BUILD:-$ROOT/build}
+MOCK=$BUILD/mock-pkcs11.so
+SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
+cd "$T"
+
+"$ROOT/softhsm-conf/provision.sh" "$T/hsm" >/dev/null || { echo "provision.sh failed" >&2; exit 1; }
+export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
+PIN1=$(cat hsm/pin-eToken) PIN2=$(cat hsm/pin-eToken_2) PIN3=$(cat hsm/pin-eToken_3)
+SER1=$(awk -F'\t' '$1=="eToken" {print $2}' hsm/tokens.tsv)
+SER3=$(awk -F'\t' '$1=="eToken 3" {print $2}' hsm/tokens.tsv)
+export CTLSIGN_MOCK_LOGIN_LOG=$T/login.log
+logins() { [ -f "$T/login.log" ] && wc -l <"$T/login.log" || echo 0; }
+nopin() { # nopin FILE DESCRIPTION
+	local p
+	for p in "$PIN1" "$PIN2" "$PIN3"; do hasnt "$1" "$p" "$2"; done
+}
+
+# --- listing: registry mode -------------------------------------------------
+expect 0 "tokens (p11-kit registry)" -- "$CTLSIGN" tokens
+has out "token:        eToken 2" "registry lists the SoftHSM tokens"
+has out "CN=SAST-ADN${SER1: -8}        ;OU=IPCBU;O=Cisco Systems" "SAST subject in CUCM format"
+has out "issuer:     CN=Cisco Manufacturing CA;O=Cisco Systems" "issuer shown"
+has out "key:        RSA 2048" "RSA-2048 token"
+has out "Cisco SAST: yes" "SAST certificate recognised"
+has out "uri:          pkcs11:.*serial=$SER1" "ready-to-paste token URI"
+has out "PIN:          ok" "PIN state"
+has out "PC/SC" "PC/SC section follows"
+hasnt out "p11-kit-trust" "trust-policy module skipped"
+nopin out "listing"
+
+expect 0 "tokens --json" -- "$CTLSIGN" tokens --json
+check "--json parses and lists three tokens with their keys" -- python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert "pcsc" in d, "no pcsc section"
+assert not any("p11-kit-trust" in m["path"] for m in d["modules"]), "trust module listed"
+toks = [s["token"] for m in d["modules"] if m["error"] is None for s in m["slots"]
+        if s["token"] and s["token"]["initialized"]]
+assert sorted(t["label"] for t in toks) == ["eToken", "eToken 2", "eToken 3"], toks
+bits = sorted(c["key_bits"] for t in toks for c in t["certificates"])
+assert bits == [1024, 1024, 2048], bits
+for t in toks:
+    c = t["certificates"][0]
+    assert c["cisco_sast"] and c["id"] == "01" and c["label"] == "SAST", c
+    assert c["subject"].startswith("CN=SAST-ADN") and len(c["serial"].split(":")) == 10, c
+    assert t["uri"].startswith("pkcs11:") and "pin" not in t["uri"], t["uri"]
+    assert set(t["pin_state"]) >= {"count_low", "final_try", "locked", "pin_pad", "to_be_changed"}
+' "$T/out"
+nopin out "json listing"
+
+# --- --module and --uri-only --------------------------------------------------
+expect 0 "tokens --module --uri-only" -- "$CTLSIGN" tokens --module "$SOFTHSM" --uri-only
+check "--uri-only prints one URI per initialised token" -- test "$(grep -c '^pkcs11:' "$T/out")" = 3
+check "--uri-only prints nothing else" -- test "$(wc -l <"$T/out")" = 3
+has out "serial=$SER3;token=eToken%203?module-path=" "URI names the module given"
+grep 'token=eToken%203' "$T/out" >uri3
+expect 0 "tokens --module mock" -- "$CTLSIGN" tokens --module "$MOCK"
+has out "module $MOCK" "only the module given"
+hasnt out "opensc" "no registry modules with --module"
+
+# --- a module that fails to load, next to one that works ----------------------
+expect 0 "broken module beside a working one" -- \
+	"$CTLSIGN" tokens --module "$T/no-such-pkcs11.so" --module "$MOCK"
+has out "module $T/no-such-pkcs11.so" "broken module listed by path"
+has out "error: cannot load PKCS#11 module" "its error shown"
+has err "no-such-pkcs11.so" "and warned about on stderr"
+has out "token:        eToken 3" "the working module is still listed"
+expect 0 "broken module, JSON" -- \
+	"$CTLSIGN" tokens --json --module "$T/no-such-pkcs11.so" --module "$MOCK"
+check "JSON records the load error per module" -- python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))["modules"]
+assert m[0]["error"] and sys.argv[2] in m[0]["error"] and m[0]["slots"] == [], m[0]
+assert m[1]["error"] is None and len(m[1]["slots"]) == 4, m[1]
+' "$T/out" "$T/no-such-pkcs11.so"
+echo "not a library" >notlib.so
+expect 6 "only broken modules: token error" -- "$CTLSIGN" tokens --module "$T/notlib.so"
+has err "notlib.so" "names the path"
+expect 2 "bad option" -- "$CTLSIGN" tokens --frobnicate
+expect 2 "--json with --uri-only" -- "$CTLSIGN" tokens --json --uri-only
+expect 0 "--help" -- "$CTLSIGN" tokens --help
+
+# --- PIN states through the mock ----------------------------------------------
+CTLSIGN_MOCK_FLAGS="count_low|pin_pad" CTLSIGN_MOCK_ONLY="eToken 2" \
+	expect 0 "PIN states" -- "$CTLSIGN" tokens --module "$MOCK"
+has out "PIN:          count low, PIN pad" "count low and PIN pad shown"
+CTLSIGN_MOCK_FLAGS=locked expect 0 "locked state (json)" -- "$CTLSIGN" tokens --json --module "$MOCK"
+check "locked flag in JSON" -- python3 -c '
+import json, sys
+toks = [s["token"] for m in json.load(open(sys.argv[1]))["modules"] for s in m["slots"]
+        if s["token"] and s["token"]["initialized"]]
+assert toks and all(t["pin_state"]["locked"] for t in toks)
+' "$T/out"
+check "listing never logs in" -- test "$(logins)" = 0
+
+# --- signing through `ctlsign build` ------------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ccm.key -out ccm.pem -days 365 \
+	-subj "/O=Example/OU=VTG/CN=cucm1" 2>/dev/null
+recs=(--sast "$T/hsm/cert-eToken.pem" --sast "$T/hsm/cert-eToken_2.pem"
+	--ccm-tftp "cucm1,192.0.2.10,$T/ccm.pem")
+
+# The PIN arrives on a pipe while we look at the process' command line.
+mkfifo pinpipe
+"$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK" \
+	--pin-source - -o CTLFile.tlv <pinpipe >build.out 2>build.err &
+pid=$!
+exec 9>pinpipe
+for _ in $(seq 50); do [ -r /proc/$pid/cmdline ] && break; sleep 0.02; done
+tr '\0' ' ' </proc/$pid/cmdline >cmdline.txt 2>/dev/null
+check "ctlsign is running while it waits for the PIN" -- grep -q "sign-with" cmdline.txt
+nopin cmdline.txt "/proc/PID/cmdline"
+printf '%s\n' "$PIN1" >&9
+exec 9>&-
+wait $pid
+check "build signs on the token (PIN from stdin)" -- test $? = 0
+nopin build.out "build stdout"
+nopin build.err "build stderr"
+check "exactly one login" -- test "$(logins)" = 1
+expect 0 "the token-signed CTL verifies" -- "$CTLSIGN" verify CTLFile.tlv
+
+# A listed URI is ready to paste: it carries the module, no --module needed.
+expect 0 "sign with a URI from --uri-only" -- "$CTLSIGN" build --sast "$T/hsm/cert-eToken_3.pem" \
+	--ccm-tftp "cucm1,192.0.2.10,$T/ccm.pem" --sign-with "$(cat uri3)" \
+	--pin-source "file:$T/hsm/pin-eToken_3" -o CTL3.tlv
+expect 0 "and it verifies" -- "$CTLSIGN" verify CTL3.tlv
+has out "RSA 2048" "signed by the RSA-2048 token"
+
+expect 0 "tokens --ctl" -- "$CTLSIGN" tokens --module "$SOFTHSM" --ctl CTLFile.tlv
+has out "trust list: SAST record 1; signed this file" "signer token marked"
+has out "trust list: SAST record 2$" "second SAST token marked"
+has out "trust list: not a SAST record" "third token is not in the list"
+expect 0 "tokens --ctl --json" -- "$CTLSIGN" tokens --json --module "$SOFTHSM" --ctl CTLFile.tlv
+check "--ctl in JSON" -- python3 -c '
+import json, sys
+toks = {s["token"]["label"]: s["token"]["certificates"][0]["ctl"]
+        for m in json.load(open(sys.argv[1]))["modules"] for s in m["slots"]
+        if s["token"] and s["token"]["initialized"]}
+assert toks["eToken"] == {"sast_record": 1, "signer": True}, toks
+assert toks["eToken 2"] == {"sast_record": 2, "signer": False}, toks
+assert toks["eToken 3"] == {"sast_record": None, "signer": False}, toks
+' "$T/out"
+expect 3 "--ctl with a file that is not a trust list" -- \
+	"$CTLSIGN" tokens --module "$SOFTHSM" --ctl ccm.pem
+
+# --- lockout and removal through the binary -------------------------------------
+rm -f login.log
+export WRONG_PIN=99999999
+expect 6 "wrong PIN from the environment" -- "$CTLSIGN" build "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-env WRONG_PIN -o x.tlv
+has err "CKR_PIN_INCORRECT (0xa0)" "CKR name and value"
+check "wrong env PIN tried once" -- test "$(logins)" = 1
+check "no output on failure" -- test ! -e x.tlv
+rm -f login.log
+CTLSIGN_MOCK_FLAGS=final_try expect 6 "final try refuses a PIN file" -- "$CTLSIGN" build \
+	"${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK" \
+	--pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+has err "Only one PIN attempt left on token" "final-try message"
+check "final try: no login at all" -- test "$(logins)" = 0
+CTLSIGN_MOCK_FLAGS=locked expect 6 "locked token" -- "$CTLSIGN" build "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+has err "locked" "locked message"
+check "locked: no login at all" -- test "$(logins)" = 0
+CTLSIGN_MOCK_REMOVED=1 expect 7 "token removed" -- "$CTLSIGN" build "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+expect 2 "ambiguous URI lists candidates" -- "$CTLSIGN" build "${recs[@]}" \
+	--sign-with "pkcs11:object=SAST" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+has err "matches 3 tokens" "ambiguity explained"
+has err "serial=$SER3" "candidates listed"
+check "ambiguous: no login at all" -- test "$(logins)" = 0
+for f in out err; do nopin "$f" "last command"; done
+
+finish
