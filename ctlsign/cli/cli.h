@@ -22,6 +22,11 @@ void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * exit code for it. file may be NULL. */
 int report(const char *file, const ctl_err *e);
 
+/* Text from a file, made safe to print: invalid UTF-8 bytes (and, unless
+ * controls is true, control characters) become "\xNN". */
+void text_safe(const char *in, char *out, size_t n, bool controls);
+char *text_dup(const char *in, bool controls);
+
 /* Global quiet flag (-q): suppress warnings. */
 extern bool cli_quiet;
 

@@ -36,9 +36,12 @@ static void hexline(const uint8_t *p, size_t n, char *out, size_t outsz, bool up
 
 static void row(unsigned tag, const char *name, unsigned len, const char *value)
 {
-	if (value && value[0])
-		printf("%u\t%s\t%u\t%s\n", tag, name, len, value);
-	else
+	char safe[4096];
+
+	if (value && value[0]) {
+		text_safe(value, safe, sizeof(safe), false);
+		printf("%u\t%s\t%u\t%s\n", tag, name, len, safe);
+	} else
 		printf("%u\t%s\t%u\n", tag, name, len);
 }
 
@@ -296,7 +299,9 @@ int show_main(int argc, char **argv)
 			if (vr.signer_expired)
 				printf("Note: the signer's certificate has expired; the signature is still valid.\n");
 		} else {
-			printf("The %s file could not be verified: %s.\n", kind, vr.reason[0] ? vr.reason : err.msg);
+			char why[4 * CTL_ERR_MSG];
+			text_safe(vr.reason[0] ? vr.reason : err.msg, why, sizeof(why), false);
+			printf("The %s file could not be verified: %s.\n", kind, why);
 		}
 	}
 	if (vst)

@@ -89,12 +89,16 @@ int verify_main(int argc, char **argv)
 		ctl_tlv_u32(ctl_hdr_find(L.f, CTL_H_TIMESTAMP), &ts);
 		iso_utc((time_t)ts, when, sizeof(when));
 		printf("%s: signature valid (%s, RSA %d-bit), signed %s\n", L.path,
-		       ctl_digest_nid_name(vr.digest_nid),
-		       EVP_PKEY_get_bits(X509_get0_pubkey(vr.signer_cert)), when);
-		if (!ctl_certinfo_get(vr.signer_cert, &ci, NULL)) {
-			printf("signer: %s\n        serial %s, issuer %s\n", ci.subject,
-			       ci.serial_hex, ci.issuer);
+		       ctl_digest_nid_name(vr.digest_nid), vr.signer_bits, when);
+		if (vr.signer_cert && !ctl_certinfo_get(vr.signer_cert, &ci, NULL)) {
+			char subj[1024], iss[1024];
+			text_safe(ci.subject, subj, sizeof(subj), false);
+			text_safe(ci.issuer, iss, sizeof(iss), false);
+			printf("signer: %s\n        serial %s, issuer %s\n", subj, ci.serial_hex, iss);
 			ctl_certinfo_free(&ci);
+		} else if (!vr.signer_cert) {
+			printf("signer: record %d has no certificate; verified with its PUBLICKEY\n",
+			       vr.signer_record);
 		}
 		if (trust)
 			printf("trusted through: %s (certificate %d)%s\n", trust->source,
@@ -105,7 +109,7 @@ int verify_main(int argc, char **argv)
 		if (vr.note[0])
 			printf("note: %s\n", vr.note);
 		iso_utc(vr.signer_not_after, until, sizeof(until));
-		if (vr.signer_expired)
+		if (vr.signer_cert && vr.signer_expired)
 			printf("warning: the signer's certificate expired on %s%s; the signature itself is valid\n",
 			       until, vr.signer_expired_at_signing ? " (already when the file was signed)" : "");
 		for (size_t i = 0; i < L.f->nrec; i++) {
@@ -114,11 +118,12 @@ int verify_main(int argc, char **argv)
 			    ctl_certinfo_get(r->cert, &ci, NULL))
 				continue;
 			if (ci.not_after != (time_t)-1 && ci.not_after < now) {
+				const char *kw = ctl_role_keyword((unsigned)ctl_rec_function(r));
+				char subj[1024];
 				iso_utc(ci.not_after, until, sizeof(until));
+				text_safe(ci.subject, subj, sizeof(subj), false);
 				printf("warning: record %zu (%s, %s) certificate expired on %s\n", i + 1,
-				       ctl_role_keyword((unsigned)ctl_rec_function(r))
-					       ? ctl_role_keyword((unsigned)ctl_rec_function(r)) : "role ?",
-				       ci.subject, until);
+				       kw ? kw : "role ?", subj, until);
 			}
 			ctl_certinfo_free(&ci);
 		}

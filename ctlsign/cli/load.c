@@ -1,5 +1,7 @@
 #include "load.h"
 
+#include "cli.h"
+
 #include "io.h"
 
 #include <openssl/evp.h>
@@ -70,9 +72,18 @@ void json_print(json_object *o)
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+json_object *json_text(const char *s)
+{
+	char *t = text_dup(s, true);
+	json_object *o = json_object_new_string(t ? t : "");
+
+	free(t);
+	return o;
+}
+
 static void add_str(json_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, json_object_new_string(v));
+	json_object_object_add(o, k, json_text(v));
 }
 
 static void add_int(json_object *o, const char *k, int64_t v)
@@ -154,11 +165,11 @@ static json_object *record_json(const ctl_record *r, int idx, const ctl_verify_r
 				   ? json_object_new_string(ctl_role_keyword((unsigned)fn)) : NULL);
 	json_object_object_add(o, "function", jf);
 	t = ctl_rec_find(r, CTL_R_DNSNAME);
-	json_object_object_add(o, "dns_name", t ? json_object_new_string(ctl_tlv_str(t)) : NULL);
+	json_object_object_add(o, "dns_name", t ? json_text(ctl_tlv_str(t)) : NULL);
 	t = ctl_rec_find(r, CTL_R_SUBJECTNAME);
-	json_object_object_add(o, "subject", t ? json_object_new_string(ctl_tlv_str(t)) : NULL);
+	json_object_object_add(o, "subject", t ? json_text(ctl_tlv_str(t)) : NULL);
 	t = ctl_rec_find(r, CTL_R_ISSUERNAME);
-	json_object_object_add(o, "issuer", t ? json_object_new_string(ctl_tlv_str(t)) : NULL);
+	json_object_object_add(o, "issuer", t ? json_text(ctl_tlv_str(t)) : NULL);
 	t = ctl_rec_find(r, CTL_R_SERIALNUMBER);
 	if (t)
 		ctl_hex_colon(t->val, t->len, buf, sizeof(buf));
@@ -250,8 +261,8 @@ json_object *describe_json(const loaded *L, const ctl_verify_result *v,
 			json_object_object_add(jv, "signer_expired_at_signing",
 					       json_object_new_boolean(v->signer_expired_at_signing));
 		}
-		json_object_object_add(jv, "reason", v->reason[0] ? json_object_new_string(v->reason) : NULL);
-		json_object_object_add(jv, "note", v->note[0] ? json_object_new_string(v->note) : NULL);
+		json_object_object_add(jv, "reason", v->reason[0] ? json_text(v->reason) : NULL);
+		json_object_object_add(jv, "note", v->note[0] ? json_text(v->note) : NULL);
 		json_object_object_add(root, "verification", jv);
 	}
 	return root;

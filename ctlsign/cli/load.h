@@ -31,6 +31,8 @@ const char *load_kind(const loaded *L);
 json_object *describe_json(const loaded *L, const ctl_verify_result *v,
 			   ctl_status vst, time_t now);
 
+/* A JSON string of text from a file: invalid UTF-8 bytes become "\xNN". */
+json_object *json_text(const char *s);
 /* Lower-case hex of a buffer into a new json string. */
 json_object *json_hex(const uint8_t *p, size_t n);
 /* ISO 8601 UTC ("2015-05-07T03:10:47Z"); "" for (time_t)-1. */

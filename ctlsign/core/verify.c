@@ -13,6 +13,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,21 +54,34 @@ void ctl_trust_free(ctl_trust *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++) {
 		X509_free(t->certs[i]);
+		free(t->issuers ? t->issuers[i] : NULL);
+	}
 	free(t->certs);
+	free(t->issuers);
 	free(t->source);
 	free(t);
 }
 
-static bool trust_add(ctl_trust *t, X509 *x)
+/* Takes x (and issuer) on success only. */
+static bool trust_add(ctl_trust *t, X509 *x, const char *issuer)
 {
 	X509 **p = realloc(t->certs, (t->n + 1) * sizeof(*p));
+	char **q;
+	char *dup = NULL;
 
 	if (!p)
 		return false;
 	t->certs = p;
-	t->certs[t->n++] = x;
+	if (!(q = realloc(t->issuers, (t->n + 1) * sizeof(*q))))
+		return false;
+	t->issuers = q;
+	if (issuer && !(dup = strdup(issuer)))
+		return false;
+	t->certs[t->n] = x;
+	t->issuers[t->n] = dup;
+	t->n++;
 	return true;
 }
 
@@ -91,7 +105,7 @@ ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
 		X509 *x;
 
 		while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
-			if (!trust_add(t, x)) {
+			if (!trust_add(t, x, NULL)) {
 				X509_free(x);
 				break;
 			}
@@ -108,7 +122,7 @@ ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
 
 		ERR_clear_error();
 		if (x) {
-			if (!trust_add(t, x)) {
+			if (!trust_add(t, x, NULL)) {
 				X509_free(x);
 				rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 				goto fail;
@@ -122,7 +136,8 @@ ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
 				if (ctl_rec_function(r) != CTL_ROLE_SAST || !r->cert)
 					continue;
 				X509_up_ref(r->cert);
-				if (!trust_add(t, r->cert))
+				if (!trust_add(t, r->cert,
+					       ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME))))
 					X509_free(r->cert);
 			}
 			ctl_free(f);
@@ -152,7 +167,29 @@ static bool serial_eq(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 	return an == bn && memcmp(a, b, an) == 0;
 }
 
-static bool cert_matches(X509 *x, const ctl_tlv *serial, const char *caname)
+/* Names compared the loose way: case and the old Windows client's quotes
+ * ignored (`cn=Cisco Manufacturing CA;o=Cisco Systems' is the CUCM string
+ * `CN=Cisco Manufacturing CA;O=Cisco Systems'). */
+static bool name_loose_eq(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '"')
+			a++;
+		while (*b == '"')
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return false;
+		a++, b++;
+	}
+}
+
+/* A trust anchor matches the header's serial and CANAME: by the record's
+ * ISSUERNAME when it came from a trust list (as phones match), else by the
+ * certificate's issuer written as CUCM writes it. */
+static bool cert_matches(X509 *x, const char *record_issuer, const ctl_tlv *serial,
+			 const char *caname)
 {
 	size_t sn;
 	uint8_t *s = ctl_serial_bytes(x, &sn);
@@ -165,8 +202,10 @@ static bool cert_matches(X509 *x, const ctl_tlv *serial, const char *caname)
 	free(s);
 	if (!ok)
 		return false;
+	if (record_issuer)
+		return strcmp(record_issuer, caname) == 0;
 	iss = ctl_name_string(X509_get_issuer_name(x));
-	ok = iss && strcmp(iss, caname) == 0;
+	ok = iss && name_loose_eq(iss, caname);
 	free(iss);
 	return ok;
 }
@@ -341,14 +380,22 @@ ctl_status ctl_verify(const uint8_t *buf, size_t len, const ctl_file *f,
 
 	if (trust) {
 		for (size_t i = 0; i < trust->n && !res->valid; i++) {
-			if (!cert_matches(trust->certs[i], serial, caname))
+			EVP_PKEY *pk = X509_get0_pubkey(trust->certs[i]);
+
+			if (!cert_matches(trust->certs[i], trust->issuers[i], serial, caname))
 				continue;
 			res->signer_found = true;
-			if (check_with(X509_get0_pubkey(trust->certs[i]), sig, tbs, tbslen,
-				       code, res)) {
+			if (!pk) {
+				snprintf(res->reason, sizeof(res->reason),
+					 "trusted certificate %zu of %s has no usable public key",
+					 i + 1, trust->source);
+				continue;
+			}
+			if (check_with(pk, sig, tbs, tbslen, code, res)) {
 				res->valid = true;
 				res->signer_trust = (int)i + 1;
 				res->signer_cert = trust->certs[i];
+				res->signer_bits = EVP_PKEY_get_bits(pk);
 			}
 		}
 	}
@@ -371,12 +418,18 @@ ctl_status ctl_verify(const uint8_t *buf, size_t len, const ctl_file *f,
 			break;
 		}
 		res->signer_found = true;
-		if (!(pk = record_key(r, &owned)))
+		if (!(pk = record_key(r, &owned))) {
+			ERR_clear_error();
+			snprintf(res->reason, sizeof(res->reason),
+				 "signer record %zu has no usable public key (its %s does not decode)",
+				 i + 1, r->cert ? "certificate's key" : "PUBLICKEY");
 			continue;
+		}
 		if (check_with(pk, sig, tbs, tbslen, code, res)) {
 			res->valid = true;
 			res->signer_record = (int)i + 1;
 			res->signer_cert = r->cert;
+			res->signer_bits = EVP_PKEY_get_bits(pk);
 		}
 		if (owned)
 			EVP_PKEY_free(pk);

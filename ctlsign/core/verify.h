@@ -12,6 +12,9 @@
 typedef struct ctl_trust {
 	size_t n;
 	X509 **certs;
+	/* For certificates taken from a trust list: the record's ISSUERNAME
+	 * (matched as phones match it); NULL for PEM/DER certificates. */
+	char **issuers;
 	char *source;        /* file it came from */
 	bool from_trust_list;
 } ctl_trust;
@@ -29,7 +32,9 @@ typedef struct ctl_verify_result {
 	unsigned digest_code;   /* header DIGESTALGORITHM */
 	int digest_nid;         /* digest named by the DigestInfo, NID_undef if none */
 	bool old_numbering;     /* code matches only the older numbering */
-	X509 *signer_cert;      /* borrowed: the certificate that verified */
+	X509 *signer_cert;      /* borrowed: the certificate that verified; NULL when an
+				 * old record without certificate verified by its PUBLICKEY */
+	int signer_bits;        /* size of the key that verified */
 	time_t signer_not_after;
 	bool signer_expired;    /* at `now` */
 	bool signer_expired_at_signing; /* at TIMESTAMP */
