@@ -18,6 +18,43 @@ has out "verified successfully" "walk-through shows a verified CTL"
 has out "refused, as it should be" "walk-through shows the refusal"
 check "walk-through left CTL, ITL and backup" -- test -f CTLFile.tlv -a -f ITLFile.tlv -a -f CTLFile.tlv.bak
 
+# README's examples, in the walk-through's folder, with SoftHSM tokens
+# standing in for eTokens. The second block asks for a PIN on the terminal:
+# it runs under script(1), which gives it one, and the PIN is typed in.
+"$ROOT/softhsm-conf/provision.sh" "$T/hsm" >/dev/null
+export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
+awk 'BEGIN{RS="\n\n"} {print > ("readme-" NR ".sh")}' <(awk '/^```sh$/{on=1; next} /^```$/{on=0; print ""; next} on' "$ROOT/README.md")
+check "README has three example blocks" -- test -f readme-3.sh -a ! -f readme-4.sh
+expect 0 "README: what it does" -- bash -euo pipefail readme-1.sh
+has out "verified successfully" "README show verifies"
+has out "signature valid" "README verify"
+{
+	echo "[cluster]"; echo "release = 12.5"; echo "signer = token:token1"
+	for n in 1 2; do
+		label=eToken; file=eToken
+		[ $n = 2 ] && label="eToken%202" && file=eToken_2
+		printf '[token token%s]\ncert = %s\nuri = pkcs11:token=%s;object=SAST;type=private\n' \
+			$n "$T/hsm/cert-$file.pem" "$label"
+	done
+	sed -n '/^\[node/,$p' cluster.ini
+} >tokens.ini
+sed 's/^signer = token:token1/signer = token:token2/' tokens.ini >tokens2.ini
+mkdir published
+expect 0 "published token CTL" -- ctlsign build -q --cluster tokens2.ini --pin-source "file:$T/hsm/pin-eToken_2" \
+	-o published/CTLFile.tlv
+pin=$(cat "$T/hsm/pin-eToken")
+(sleep 3; printf '%s\r' "$pin") | script -qec "bash -euo pipefail readme-2.sh" /dev/null >readme2.out 2>&1
+rc=$?
+check "README: workstation flow (PIN typed at the prompt), exit $rc" -- test $rc = 0
+has readme2.out "PIN" "workstation flow prompted for the PIN"
+has readme2.out "signature valid" "workstation flow verifies against the published CTL"
+has readme2.out "trusted through: published/CTLFile.tlv" "workstation flow checks trust"
+hasnt readme2.out "$pin" "the typed PIN is not echoed"
+cp certs/pub-ITLRecovery.pem ITLRecovery.pem && cp keys/pub-ITLRecovery.key ITLRecovery.key
+cp certs/pub-CallManager.pem CallManager.pem && cp certs/pub-CAPF.pem CAPF.pem
+expect 0 "README: tokenless" -- bash -euo pipefail readme-3.sh
+check "README tokenless output verifies" -- ctlsign verify -q CTLFile.tlv
+
 # --help names every command and every exit code that docs/format and README list.
 "$CTLSIGN" --help >help.txt
 for v in show verify build tokens; do has help.txt "  $v " "--help lists $v"; done
