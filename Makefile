@@ -16,7 +16,7 @@ Q := $(if $(filter 1,$(V)),,@)
 DEB_PKGS = build-essential pkg-config python3 openssl libssl-dev libp11-dev \
 	libp11-kit-dev p11-kit libpcsclite-dev pcscd pcsc-tools libcriterion-dev \
 	softhsm2 opensc gnutls-bin vsmartcard-vpcd libbsd-dev libinih-dev \
-	libjson-c-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy procps strace
+	libjson-c-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy procps strace time
 
 PKGS = openssl libp11 p11-kit-1 libpcsclite json-c inih libbsd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -241,7 +241,7 @@ int show_main(int argc, char **argv)
 		show_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (trust_path && (st = ctl_trust_load(trust_path, &trust, &err)))
+	if (trust_path && ctl_trust_load(trust_path, &trust, &err))
 		return report(trust_path, &err);
 
 	st = load_file(argv[optind], &L);

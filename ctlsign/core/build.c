@@ -122,7 +122,7 @@ struct bb {
 
 static void bb_put(struct bb *b, const void *d, size_t n)
 {
-	if (b->oom)
+	if (b->oom || n == 0)
 		return;
 	if (b->n + n > b->cap) {
 		size_t nc = (b->n + n) * 2 + 64;
@@ -508,14 +508,14 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 	}
 
 	/* What phones will do with it: parse and verify, or nothing leaves. */
-	if ((rc = ctl_parse(file.p, file.n, &check, err))) {
+	if (ctl_parse(file.p, file.n, &check, err)) {
 		char m[CTL_ERR_MSG];
 		snprintf(m, sizeof(m), "%s", err->msg);
 		rc = ctl_err_set(err, CTL_E_INTERNAL, err->offset, err->tag, err->record,
 				 "the built file does not parse: %s", m);
 		goto out;
 	}
-	if ((rc = ctl_verify(file.p, file.n, check, NULL, s->now, &vr, err)) ||
+	if (ctl_verify(file.p, file.n, check, NULL, s->now, &vr, err) ||
 	    vr.signer_record != signer_idx + 1) {
 		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1,
 				 "the built file does not verify: %s", vr.reason);

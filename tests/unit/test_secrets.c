@@ -1,0 +1,124 @@
+/* Secrets are wiped on every path: after use, and when reading them fails. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "pin.h"
+
+#define SECRET "S3cret-0123456789"
+
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i])
+			return false;
+	return true;
+}
+
+static bool holds(const void *p, size_t n, const char *s)
+{
+	return memmem(p, n, s, strlen(s)) != NULL;
+}
+
+static char *secret_file(const char *content)
+{
+	static char path[] = "/tmp/ctlsign-secret-XXXXXX";
+	int fd;
+
+	strcpy(path, "/tmp/ctlsign-secret-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+	return path;
+}
+
+Test(secrets, pin_wiped_after_use)
+{
+	ctl_pin p;
+	ctl_err err;
+	char warn[256];
+	char *path = secret_file(SECRET "\n");
+
+	ctl_pin_init(&p);
+	cr_assert_eq(ctl_pin_from_source(&p, path, warn, sizeof(warn), &err), CTL_OK, "%s", err.msg);
+	cr_assert(holds(p.buf, p.len, SECRET), "the PIN was read");
+	ctl_pin_wipe(&p);
+	cr_assert(all_zero(&p, sizeof(p)), "the whole PIN structure is zero after wipe");
+	unlink(path);
+}
+
+Test(secrets, pin_wiped_when_too_long)
+{
+	ctl_pin p;
+	ctl_err err;
+	char warn[256];
+	char big[CTL_PIN_MAX + 40];
+	char *path;
+
+	memset(big, 'Q', sizeof(big) - 2);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	path = secret_file(big);
+	ctl_pin_init(&p);
+	cr_assert_neq(ctl_pin_from_source(&p, path, warn, sizeof(warn), &err), CTL_OK);
+	cr_assert(!holds(p.buf, sizeof(p.buf), "QQQQ"), "no part of a refused PIN is left in the buffer");
+	ctl_pin_wipe(&p);
+	unlink(path);
+}
+
+Test(secrets, pin_wiped_when_env_too_long)
+{
+	ctl_pin p;
+	ctl_err err;
+	char big[CTL_PIN_MAX + 40];
+
+	memset(big, 'Z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	setenv("CTLSIGN_TEST_BIG_PIN", big, 1);
+	ctl_pin_init(&p);
+	cr_assert_neq(ctl_pin_from_env(&p, "CTLSIGN_TEST_BIG_PIN", &err), CTL_OK);
+	cr_assert(!holds(p.buf, sizeof(p.buf), "ZZZZ"), "no part of a refused PIN is left in the buffer");
+	cr_assert(!strstr(err.msg, "ZZZZ"), "the error does not quote the PIN");
+	ctl_pin_wipe(&p);
+}
+
+static ctl_status fake_prompt(void *ctx, const char *prompt, bool echo, char *buf, size_t bufsz,
+			      ctl_err *err)
+{
+	(void)ctx;
+	(void)prompt;
+	(void)echo;
+	(void)err;
+	snprintf(buf, bufsz, "%s", SECRET);
+	return CTL_OK;
+}
+
+Test(secrets, prompted_pin_wiped_after_use)
+{
+	ctl_pin p;
+	ctl_err err;
+
+	ctl_pin_init(&p);
+	cr_assert_eq(ctl_pin_from_prompt(&p, fake_prompt, NULL, "PIN: ", &err), CTL_OK, "%s", err.msg);
+	cr_assert(holds(p.buf, p.len, SECRET));
+	ctl_pin_wipe(&p);
+	cr_assert(all_zero(&p, sizeof(p)));
+}
+
+Test(secrets, process_not_dumpable_while_a_pin_is_held)
+{
+	ctl_pin p;
+	int before = prctl(PR_GET_DUMPABLE);
+
+	ctl_pin_init(&p);
+	cr_assert_eq(prctl(PR_GET_DUMPABLE), 0, "no core file while a PIN is in memory");
+	ctl_pin_wipe(&p);
+	cr_assert_eq(prctl(PR_GET_DUMPABLE), before, "dumpable state restored");
+}
