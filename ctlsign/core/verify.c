@@ -382,7 +382,8 @@ ctl_status ctl_verify(const uint8_t *buf, size_t len, const ctl_file *f,
 		for (size_t i = 0; i < trust->n && !res->valid; i++) {
 			EVP_PKEY *pk = X509_get0_pubkey(trust->certs[i]);
 
-			if (!cert_matches(trust->certs[i], trust->issuers[i], serial, caname))
+			if (!cert_matches(trust->certs[i], trust->issuers ? trust->issuers[i] : NULL, serial,
+					  caname))
 				continue;
 			res->signer_found = true;
 			if (!pk) {

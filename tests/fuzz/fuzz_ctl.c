@@ -1,0 +1,138 @@
+/* libFuzzer target for the trust-list codec. Properties checked on every
+ * input that parses: ctl_serialize() gives back exactly the input bytes, the
+ * result parses again to the same bytes, the signed bytes are the file minus
+ * the SIGNATURE TLV, and verification and certificate decoding run to an
+ * answer (any answer) without tripping a sanitizer. Inputs that do not parse
+ * must come with an error that says where. Builds with clang
+ * (-fsanitize=fuzzer) or, with main_replay.c, as a plain corpus replayer. */
+#include "ctl.h"
+#include "verify.h"
+
+#include <openssl/err.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(c)                                                              \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "fuzz_ctl: property failed: %s (%s:%d)\n", \
+				#c, __FILE__, __LINE__);                      \
+			abort();                                              \
+		}                                                             \
+	} while (0)
+
+/* 2015-05-07, the real CTL's signing time: keeps runs reproducible. */
+#define FUZZ_NOW ((time_t)1430968247)
+
+static void check_tlvs(const ctl_tlv *t, size_t n, size_t lo, size_t hi)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t w = t[i].kind == CTL_TLV_PAD ? 1 : CTL_TLV_HDR;
+
+		CHECK(t[i].off >= lo && t[i].off + w <= hi);
+		if (t[i].kind == CTL_TLV_PLAIN) {
+			CHECK(t[i].off + CTL_TLV_HDR + t[i].len <= hi);
+			CHECK((t[i].len == 0) == (t[i].val == NULL));
+		}
+		if (i)
+			CHECK(t[i].off > t[i - 1].off);
+	}
+}
+
+static void check_parsed(const uint8_t *data, size_t size, const ctl_file *f)
+{
+	uint8_t *out = NULL, *again = NULL, *tbs = NULL;
+	size_t outlen = 0, againlen = 0, tbslen = 0;
+	ctl_file *f2 = NULL;
+	ctl_err err;
+	const ctl_tlv *sig;
+
+	CHECK(f->size == size);
+	CHECK(f->header_length <= size);
+	check_tlvs(f->hdr, f->nhdr, 0, f->header_length);
+	for (size_t i = 0; i < f->nrec; i++) {
+		const ctl_record *r = &f->rec[i];
+
+		CHECK(r->ntlv >= 1 && r->tlv[0].tag == CTL_R_RECORDLENGTH);
+		CHECK(r->off >= f->header_length && r->off + r->len <= size);
+		check_tlvs(r->tlv, r->ntlv, r->off, r->off + r->len);
+		CHECK(ctl_rec_function(r) >= 0);
+		CHECK((r->cert != NULL) == (ctl_rec_find(r, CTL_R_CERTIFICATE) != NULL));
+	}
+
+	/* Round trip, byte for byte. */
+	CHECK(ctl_serialize(f, &out, &outlen, &err) == CTL_OK);
+	CHECK(outlen == size);
+	CHECK(memcmp(out, data, size) == 0);
+	CHECK(ctl_parse(out, outlen, &f2, &err) == CTL_OK);
+	CHECK(f2->nhdr == f->nhdr && f2->nrec == f->nrec);
+	CHECK(ctl_serialize(f2, &again, &againlen, &err) == CTL_OK);
+	CHECK(againlen == size && memcmp(again, data, size) == 0);
+
+	/* Signed bytes: the file with the SIGNATURE TLV cut out. */
+	sig = ctl_hdr_find(f, CTL_H_SIGNATURE);
+	CHECK(sig != NULL);
+	CHECK(ctl_signed_bytes(data, size, f, &tbs, &tbslen, &err) == CTL_OK);
+	CHECK(tbslen == size - CTL_TLV_HDR - sig->len);
+	CHECK(memcmp(tbs, data, sig->off) == 0);
+	CHECK(memcmp(tbs + sig->off, data + sig->off + CTL_TLV_HDR + sig->len,
+		     size - sig->off - CTL_TLV_HDR - sig->len) == 0);
+
+	/* Verification runs to a verdict; it must not claim "valid" without a
+	 * signer. */
+	{
+		ctl_verify_result res;
+		ctl_status st = ctl_verify(data, size, f, NULL, FUZZ_NOW, &res, &err);
+
+		CHECK(st == CTL_OK || st == CTL_E_VERIFY || st == CTL_E_MALFORMED);
+		if (st == CTL_OK) {
+			CHECK(res.valid && res.signer_record > 0 && res.signer_cert);
+			CHECK(ctl_rec_function(&f->rec[res.signer_record - 1]) == CTL_ROLE_SAST);
+		} else {
+			CHECK(!res.valid && err.msg[0]);
+		}
+	}
+
+	/* The decoded view of every certificate. */
+	for (size_t i = 0; i < f->nrec; i++) {
+		ctl_certinfo ci;
+
+		if (!f->rec[i].cert)
+			continue;
+		if (ctl_certinfo_get(f->rec[i].cert, &ci, &err) == CTL_OK) {
+			CHECK(ci.subject && ci.issuer);
+			ctl_certinfo_free(&ci);
+		}
+	}
+	(void)ctl_kind(f);
+
+	free(tbs);
+	free(again);
+	ctl_free(f2);
+	free(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	ctl_file *f = NULL;
+	ctl_err err;
+	ctl_status st = ctl_parse(data, size, &f, &err);
+
+	if (st == CTL_OK) {
+		CHECK(f != NULL);
+		check_parsed(data, size, f);
+		ctl_free(f);
+	} else {
+		/* A refusal says where, unless the whole file is refused. */
+		CHECK(f == NULL);
+		CHECK(st == CTL_E_MALFORMED);
+		CHECK(err.msg[0] != '\0');
+		CHECK(size > CTL_FILE_MAX || (err.offset >= 0 && (size_t)err.offset <= size));
+	}
+	ERR_clear_error();
+	return 0;
+}
