@@ -66,6 +66,27 @@ static ctl_status need(const ctl_cluster *c, const ctl_cluster_node *n, const ch
 			   c->path, n->src.line, n->name, key);
 }
 
+/* A record for every node with a CAPF or TVS role, from its certificate. */
+static ctl_status add_nodes(const ctl_cluster *c, ctl_spec *s, unsigned bit, ctl_err *err)
+{
+	bool capf = bit == CTL_NODE_CAPF;
+	const char *key = capf ? "capf" : "tvs";
+
+	for (size_t i = 0; i < c->nnodes; i++) {
+		const ctl_cluster_node *n = &c->nodes[i];
+		const char *cert = capf ? n->capf_cert : n->tvs_cert;
+		ctl_status rc;
+
+		if (!(n->roles & bit))
+			continue;
+		if ((rc = need(c, n, cert, key, err)) ||
+		    (rc = add(c, s, capf ? CTL_ROLE_CAPF : CTL_ROLE_TVS, n->host,
+			      n->has_ip ? n->ip : NULL, cert, false, &n->src, key, err)))
+			return rc;
+	}
+	return CTL_OK;
+}
+
 ctl_status ctl_plan_cluster(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s,
 			    ctl_plan *plan, ctl_warnings *w, ctl_err *err)
 {
@@ -204,15 +225,8 @@ ctl_status ctl_plan_cluster(const ctl_cluster *c, const ctl_plan_opts *o, ctl_sp
 				      n->callmanager_cert, non_secure, &n->src, "callmanager", err)))
 				goto fail;
 		}
-		for (size_t i = 0; i < c->nnodes; i++) {
-			const ctl_cluster_node *n = &c->nodes[i];
-			if (!(n->roles & CTL_NODE_CAPF))
-				continue;
-			if ((rc = need(c, n, n->capf_cert, "capf", err)) ||
-			    (rc = add(c, s, CTL_ROLE_CAPF, n->host, n->has_ip ? n->ip : NULL,
-				      n->capf_cert, false, &n->src, "capf", err)))
-				goto fail;
-		}
+		if ((rc = add_nodes(c, s, CTL_NODE_CAPF, err)))
+			goto fail;
 		for (size_t i = 0; i < c->nextra; i++) {
 			const ctl_cluster_extra *x = &c->extra[i];
 			if ((rc = add(c, s, x->role, x->host, x->has_ip ? x->ip : NULL, x->cert, false,
@@ -246,24 +260,10 @@ ctl_status ctl_plan_cluster(const ctl_cluster *c, const ctl_plan_opts *o, ctl_sp
 		if ((rc = add(c, s, non_secure ? CTL_ROLE_TFTP : CTL_ROLE_CCM_TFTP, node->host, nip,
 			      node->callmanager_cert, false, &node->src, "callmanager", err)))
 			goto fail;
-		for (size_t i = 0; i < c->nnodes; i++) {
-			const ctl_cluster_node *n = &c->nodes[i];
-			if (!(n->roles & CTL_NODE_TVS))
-				continue;
-			if ((rc = need(c, n, n->tvs_cert, "tvs", err)) ||
-			    (rc = add(c, s, CTL_ROLE_TVS, n->host, n->has_ip ? n->ip : NULL,
-				      n->tvs_cert, false, &n->src, "tvs", err)))
-				goto fail;
-		}
-		for (size_t i = 0; i < c->nnodes; i++) {
-			const ctl_cluster_node *n = &c->nodes[i];
-			if (!(n->roles & CTL_NODE_CAPF))
-				continue;
-			if ((rc = need(c, n, n->capf_cert, "capf", err)) ||
-			    (rc = add(c, s, CTL_ROLE_CAPF, n->host, n->has_ip ? n->ip : NULL,
-				      n->capf_cert, false, &n->src, "capf", err)))
-				goto fail;
-		}
+		if ((rc = add_nodes(c, s, CTL_NODE_TVS, err)))
+			goto fail;
+		if ((rc = add_nodes(c, s, CTL_NODE_CAPF, err)))
+			goto fail;
 	}
 	return CTL_OK;
 fail:
