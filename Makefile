@@ -122,9 +122,22 @@ install: $(BUILD)/ctlsign
 	install -m 0644 docs/ctlsign.1 $(DESTDIR)$(MANDIR)/man1/ctlsign.1
 	install -m 0644 token-profiles/*.profile $(DESTDIR)$(DATADIR)/token-profiles/
 
+# Install into a scratch DESTDIR and use the installed copy.
+installcheck: all
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	$(MAKE) --no-print-directory install DESTDIR="$$d" PREFIX=/usr >/dev/null && \
+	test -x "$$d/usr/bin/ctlsign" && test -s "$$d/usr/share/man/man1/ctlsign.1" && \
+	ls "$$d"/usr/share/ctlsign/token-profiles/*.profile >/dev/null && \
+	"$$d/usr/bin/ctlsign" --version && \
+	"$$d/usr/bin/ctlsign" verify -q tests/golden/ctl-direct.tlv && \
+	env -u CTLSIGN_PROFILES_DIR strace -f -e trace=openat -o "$$d/trace" \
+		"$$d/usr/bin/ctlsign" tokens --module /nonexistent.so >/dev/null 2>&1; \
+	grep -q "$$d/usr/bin/../share/ctlsign/token-profiles" "$$d/trace" && \
+	echo "installcheck: 1 passed, 0 failed"
+
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps check demo bench install clean valgrind lint
+.PHONY: all deps check demo bench install installcheck clean valgrind lint
 
 include tests/fuzz/fuzz.mk

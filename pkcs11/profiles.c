@@ -931,18 +931,23 @@ ctl_status ctl_profiles_default_dir(char *buf, size_t n, ctl_err *err)
 		return CTL_OK;
 	}
 	/* A binary in a build tree (build/ctlsign) uses the profiles of its own
-	 * checkout, not an older installed copy. */
+	 * checkout, not an older installed copy; an installed one finds them
+	 * beside it (PREFIX/bin -> PREFIX/share/ctlsign) whatever PREFIX the
+	 * build was compiled for. */
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (len > 0) {
+		static const char *const rel[] = {"../token-profiles",
+						  "../share/ctlsign/token-profiles"};
 		char *slash;
 
 		exe[len] = '\0';
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			if ((size_t)snprintf(buf, n, "%s/../token-profiles", exe) < n &&
-			    is_dir(buf))
-				return CTL_OK;
+			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
+				if ((size_t)snprintf(buf, n, "%s/%s", exe, rel[i]) < n &&
+				    is_dir(buf))
+					return CTL_OK;
 		}
 	}
 	if ((size_t)snprintf(buf, n, "%s", CTLSIGN_DATADIR "/token-profiles") < n &&
