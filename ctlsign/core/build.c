@@ -124,6 +124,11 @@ static void bb_put(struct bb *b, const void *d, size_t n)
 {
 	if (b->oom || n == 0)
 		return;
+	if (!d) {
+		/* Cannot happen with n > 0; fail the build rather than copy. */
+		b->oom = true;
+		return;
+	}
 	if (b->n + n > b->cap) {
 		size_t nc = (b->n + n) * 2 + 64;
 		uint8_t *q = realloc(b->p, nc);
