@@ -97,7 +97,7 @@ check: deps
 
 # The end-to-end tests under valgrind memcheck (no sanitizers in this build).
 valgrind: deps
-	$(MAKE) BUILD=build-valgrind CFLAGS="-O1 -g" all
+	CFLAGS="-O1 -g" $(MAKE) BUILD=build-valgrind all
 	CTLSIGN_VALGRIND=1 tests/valgrind.sh build-valgrind
 
 # Static analysis: cppcheck and clang-tidy (config in .clang-tidy).

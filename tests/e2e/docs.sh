@@ -43,10 +43,21 @@ mkdir published
 expect 0 "published token CTL" -- ctlsign build -q --cluster tokens2.ini --pin-source "file:$T/hsm/pin-eToken_2" \
 	-o published/CTLFile.tlv
 pin=$(cat "$T/hsm/pin-eToken")
-(sleep 3; printf '%s\r' "$pin") | script -qec "bash -euo pipefail readme-2.sh" /dev/null >readme2.out 2>&1
+# Type the PIN only once the prompt is on the screen (a PIN typed earlier is
+# flushed by the prompt), and give up after 120 s.
+mkfifo typed
+script -qec "bash -euo pipefail readme-2.sh" /dev/null <typed >readme2.out 2>&1 &
+spid=$!
+exec 9>typed
+for _ in $(seq 1 1200); do grep -q "PIN for token" readme2.out 2>/dev/null && break; sleep 0.1; done
+printf '%s\r' "$pin" >&9
+for _ in $(seq 1 1200); do kill -0 $spid 2>/dev/null || break; sleep 0.1; done
+kill $spid 2>/dev/null
+exec 9>&-
+wait $spid
 rc=$?
 check "README: workstation flow (PIN typed at the prompt), exit $rc" -- test $rc = 0
-has readme2.out "PIN" "workstation flow prompted for the PIN"
+has readme2.out "PIN for token .eToken.: " "workstation flow prompted for the PIN"
 has readme2.out "signature valid" "workstation flow verifies against the published CTL"
 has readme2.out "trusted through: published/CTLFile.tlv" "workstation flow checks trust"
 hasnt readme2.out "$pin" "the typed PIN is not echoed"

@@ -66,7 +66,7 @@ for sig in INT TERM; do
 		sleep 0.05
 	done
 	check "SIG$sig: the temporary file existed mid-build" -- test -n "$(ls CTLFile.tlv.tmp.* 2>/dev/null)"
-	pkill -"$sig" -f "^$CTLSIGN build" || pkill -"$sig" -x ctlsign
+	pkill -"$sig" -P "$pid"     # ctlsign, the child of this strace
 	wait "$pid"
 	rc=$?
 	# strace reports the tracee's death by signal as 128+N.
