@@ -130,6 +130,10 @@ has err "allow-expired" "expired refusal says how to override"
 expect 0 "--allow-expired" -- "$CTLSIGN" build "${direct[@]}" --tftp "old,192.0.2.99,$FX/expired.pem" \
 	--key keys/pub-itlrecovery.key --allow-expired -o exp.tlv
 has err "expired on 2001-01-01" "expired still warned"
+openssl req -new -x509 -key keys/pub-capf.key -subj "/CN=soon" -days 10 -out soon.pem 2>/dev/null
+expect 0 "certificate expiring in 10 days" -- "$CTLSIGN" build "${direct[@]}" --tftp "soon,192.0.2.98,soon.pem" \
+	--key keys/pub-itlrecovery.key -o soon.tlv
+has err "soon.pem.*expires in [0-9]* days" "expiring certificate warned"
 expect 4 "missing certificate" -- "$CTLSIGN" build --sast "$G/none.pem" --key keys/pub-itlrecovery.key -o x.tlv
 has err "none.pem" "missing certificate named"
 printf 'garbage' >junk.pem

@@ -81,6 +81,27 @@ expect 4 "backup cannot be made" -- strace -f -o /dev/null -e trace=link,linkat 
 	"$CTLSIGN" build "${args[@]}" -o CTLFile.tlv
 intact "backup cannot be made"
 
+# Token failures half way: the signature fails on the token, or the token
+# is pulled out between login and signing (the project's mock module in
+# front of a SoftHSM store).
+BUILD=${CTLSIGN_BUILD:-$ROOT/build}
+"$ROOT/softhsm-conf/provision.sh" "$T/hsm" >/dev/null
+export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
+targs=(--sast "$T/hsm/cert-eToken.pem" --ccm-tftp "pub,192.0.2.10,$G/pub-callmanager.pem"
+	--sign-with "pkcs11:token=eToken;object=SAST;type=private" --module "$BUILD/mock-pkcs11.so"
+	--pin-source "file:$T/hsm/pin-eToken" -o CTLFile.tlv)
+reset
+CTLSIGN_MOCK_SIGN_FAIL=1 expect 6 "signing fails on the token" -- "$CTLSIGN" build "${targs[@]}"
+has err "CKR_" "token failure names the CKR code"
+intact "signing fails on the token"
+CTLSIGN_MOCK_SIGN_FAIL=corrupt expect 5 "token returns a bad signature" -- "$CTLSIGN" build "${targs[@]}"
+intact "token returns a bad signature"
+CTLSIGN_MOCK_REMOVE_AFTER_LOGIN=1 expect 7 "token removed between login and sign" -- "$CTLSIGN" build "${targs[@]}"
+has err "CKR_DEVICE_REMOVED\|CKR_TOKEN_NOT_PRESENT" "removal named"
+intact "token removed between login and sign"
+expect 0 "token signing works through the mock" -- "$CTLSIGN" build "${targs[@]}" --no-backup
+reset
+
 # And after all that, a normal build still works and keeps the backup.
 reset
 expect 0 "normal build afterwards" -- "$CTLSIGN" build "${args[@]}" -o CTLFile.tlv
