@@ -59,8 +59,8 @@ for spec in "eToken:1024" "eToken 2:1024" "eToken 3:2048"; do
 	printf '%s\n' "$SOPIN" >"$DIR/so-pin-$name"
 
 	# SoftHSM always keeps one free slot last; its index is the count so far.
-	p11 --slot-index "$index" --init-token --label "$label" --so-pin env:SOPIN
-	p11 --token-label "$label" --login --login-type so --so-pin env:SOPIN \
+	p11 --slot-index "$index" --init-token --label "$label" --so-pin "env:SOPIN"
+	p11 --token-label "$label" --login --login-type so --so-pin "env:SOPIN" \
 		--init-pin --new-pin env:UPIN
 	serial=$(pkcs11-tool --module "$MODULE" --token-label "$label" -I -L 2>/dev/null |
 		awk -v l="$label" '/token label/ { sub(/^[^:]*: /, ""); cur=$0 }
@@ -83,11 +83,11 @@ for spec in "eToken:1024" "eToken 2:1024" "eToken 3:2048"; do
 	openssl pkey -in "$DIR/key-$name.pem" -outform DER -out "$DIR/.key.der"
 	openssl pkey -in "$DIR/key-$name.pem" -pubout -outform DER -out "$DIR/.pub.der"
 	openssl x509 -in "$DIR/cert-$name.pem" -outform DER -out "$DIR/.cert.der"
-	p11 --token-label "$label" --login --pin env:UPIN \
+	p11 --token-label "$label" --login --pin "env:UPIN" \
 		--write-object "$DIR/.key.der" --type privkey --id 01 --label SAST
-	p11 --token-label "$label" --login --pin env:UPIN \
+	p11 --token-label "$label" --login --pin "env:UPIN" \
 		--write-object "$DIR/.pub.der" --type pubkey --id 01 --label SAST
-	p11 --token-label "$label" --login --pin env:UPIN \
+	p11 --token-label "$label" --login --pin "env:UPIN" \
 		--write-object "$DIR/.cert.der" --type cert --id 01 --label SAST
 	rm -f "$DIR/.key.der" "$DIR/.pub.der" "$DIR/.cert.der"
 	unset SOPIN UPIN
