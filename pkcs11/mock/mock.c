@@ -107,10 +107,32 @@ static void log_line(const char *var, const char *fmt, const char *s, unsigned l
 	fclose(f);
 }
 
+/* Hand back the ids of all[] that drop() does not remove, with PKCS#11's
+ * two-call convention (list NULL: only the count). Slot ids and mechanism
+ * types are both CK_ULONG. */
+static CK_RV keep_ids(const CK_ULONG *all, CK_ULONG n, bool (*drop)(CK_ULONG),
+		      CK_ULONG *list, CK_ULONG *count)
+{
+	CK_ULONG kept = 0;
+	CK_RV rv = CKR_OK;
+
+	for (CK_ULONG i = 0; i < n; i++) {
+		if (drop(all[i]))
+			continue;
+		if (list && kept < *count)
+			list[kept] = all[i];
+		kept++;
+	}
+	if (list && kept > *count)
+		rv = CKR_BUFFER_TOO_SMALL;
+	*count = kept;
+	return rv;
+}
+
 static CK_RV mock_GetSlotList(CK_BBOOL present, CK_SLOT_ID *list, CK_ULONG *count)
 {
 	CK_SLOT_ID *all = NULL;
-	CK_ULONG n = 0, kept = 0;
+	CK_ULONG n = 0;
 	CK_RV rv;
 
 	if (!present || !env("CTLSIGN_MOCK_REMOVED"))
@@ -124,18 +146,8 @@ static CK_RV mock_GetSlotList(CK_BBOOL present, CK_SLOT_ID *list, CK_ULONG *coun
 	if (!all)
 		return CKR_HOST_MEMORY;
 	rv = target->C_GetSlotList(present, all, &n);
-	if (rv == CKR_OK) {
-		for (CK_ULONG i = 0; i < n; i++) {
-			if (removed(all[i]))
-				continue;
-			if (list && kept < *count)
-				list[kept] = all[i];
-			kept++;
-		}
-		if (list && kept > *count)
-			rv = CKR_BUFFER_TOO_SMALL;
-		*count = kept;
-	}
+	if (rv == CKR_OK)
+		rv = keep_ids(all, n, removed, list, count);
 	free(all);
 	return rv;
 }
@@ -220,7 +232,7 @@ static bool hidden_mech(CK_MECHANISM_TYPE m)
 static CK_RV mock_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE *list, CK_ULONG *count)
 {
 	CK_MECHANISM_TYPE *all = NULL;
-	CK_ULONG n = 0, kept = 0;
+	CK_ULONG n = 0;
 	CK_RV rv;
 
 	if (!env("CTLSIGN_MOCK_NO_SHA_MECHS"))
@@ -234,18 +246,8 @@ static CK_RV mock_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE *list, CK_
 	if (!all)
 		return CKR_HOST_MEMORY;
 	rv = target->C_GetMechanismList(slot, all, &n);
-	if (rv == CKR_OK) {
-		for (CK_ULONG i = 0; i < n; i++) {
-			if (hidden_mech(all[i]))
-				continue;
-			if (list && kept < *count)
-				list[kept] = all[i];
-			kept++;
-		}
-		if (list && kept > *count)
-			rv = CKR_BUFFER_TOO_SMALL;
-		*count = kept;
-	}
+	if (rv == CKR_OK)
+		rv = keep_ids(all, n, hidden_mech, list, count);
 	free(all);
 	return rv;
 }
