@@ -179,9 +179,10 @@ static json_object *record_json(const ctl_record *r, int idx, const ctl_verify_r
 		snprintf(buf, sizeof(buf), "%u.%u.%u.%u", t->val[0], t->val[1], t->val[2], t->val[3]);
 	json_object_object_add(o, "ipv4", t ? json_object_new_string(buf) : NULL);
 	json_object_object_add(o, "certificate", r->cert ? cert_json(r->cert, now) : NULL);
-	if (fn == CTL_ROLE_SAST)
-		json_object_object_add(o, "signed_this_file",
-				       json_object_new_boolean(v && v->valid && v->signer_record == idx));
+	json_object_object_add(o, "signed_this_file",
+			       fn == CTL_ROLE_SAST
+				       ? json_object_new_boolean(v && v->valid && v->signer_record == idx)
+				       : NULL);
 	json_object_object_add(o, "tlvs", tlv_list(r->tlv, r->ntlv, false));
 	return o;
 }

@@ -66,6 +66,16 @@ cp certs/pub-CallManager.pem CallManager.pem && cp certs/pub-CAPF.pem CAPF.pem
 expect 0 "README: tokenless" -- bash -euo pipefail readme-3.sh
 check "README tokenless output verifies" -- ctlsign verify -q CTLFile.tlv
 
+# Every path docs/json.md documents is in real output.
+ctlsign show --json CTLFile.tlv >show.json
+check "docs/json.md: show" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" show show.json
+ctlsign verify --json CTLFile.tlv >verify.json
+check "docs/json.md: verify" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" verify verify.json
+ctlsign build -q --json --cluster cluster.ini -o json-CTLFile.tlv >build.json
+check "docs/json.md: build" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" build build.json
+ctlsign tokens --json --module /usr/lib/softhsm/libsofthsm2.so --ctl published/CTLFile.tlv >tokens.json
+check "docs/json.md: tokens" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" tokens tokens.json
+
 # --help names every command and every exit code that docs/format and README list.
 "$CTLSIGN" --help >help.txt
 for v in show verify build tokens; do has help.txt "  $v " "--help lists $v"; done
