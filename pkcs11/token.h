@@ -115,6 +115,10 @@ typedef struct ctl_token_opts {
 	void (*warn)(void *ctx, const char *msg);
 	/* Interactive questions; NULL: the terminal (readpassphrase). */
 	ctl_prompt_fn prompt;
+	/* Called with the chosen certificate before any login: an error stops
+	 * there, so a token that cannot sign this file costs no PIN try.
+	 * NULL: no check. */
+	ctl_status (*check_cert)(void *ctx, X509 *cert, ctl_err *err);
 	void *ctx;
 } ctl_token_opts;
 

@@ -919,6 +919,11 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 		goto out;
 	}
 
+	if (o->check_cert)
+		for (size_t c = 0; c < sel->ncerts; c++)
+			if (cert_ok[c] && (st = o->check_cert(o->ctx, sel->certs[c].cert, err)) != CTL_OK)
+				goto out;
+
 	if (!(s = calloc(1, sizeof(*s))) || !(t = calloc(1, sizeof(*t)))) {
 		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 		goto out;

@@ -122,6 +122,26 @@ static int get_pass(char *buf, int n, void *ctx)
 	return len;
 }
 
+/* Before any login: the token's certificate must be a SAST record of the
+ * file being built, or the token is the wrong one and its PIN is not asked. */
+static ctl_status token_cert_is_sast(void *ctx, X509 *cert, ctl_err *err)
+{
+	const ctl_spec *s = ctx;
+	char *subj;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->e[i].role == CTL_ROLE_SAST && !s->e[i].blank && s->e[i].cert &&
+		    X509_cmp(s->e[i].cert, cert) == 0)
+			return CTL_OK;
+	subj = ctl_name_string(X509_get_subject_name(cert));
+	ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+		    "the token's certificate (%s) is not one of the file's SAST records; "
+		    "phones could never verify it (add it with --sast). No PIN was asked for.",
+		    subj ? subj : "?");
+	free(subj);
+	return CTL_E_REFUSED;
+}
+
 static void token_warn(void *ctx, const char *m)
 {
 	(void)ctx;
@@ -445,6 +465,8 @@ int build_main(int argc, char **argv)
 			.pin = {.source = pin_source, .env = pin_env,
 				.interactive = !pin_source && !pin_env},
 			.warn = token_warn,
+			.check_cert = token_cert_is_sast,
+			.ctx = &spec,
 		};
 		if (ctl_token_signer_open(&to, &signer, &err)) {
 			rc = report(NULL, &err);

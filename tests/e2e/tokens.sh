@@ -169,6 +169,12 @@ has err "locked" "locked message"
 check "locked: no login at all" -- test "$(logins)" = 0
 CTLSIGN_MOCK_REMOVED=1 expect 7 "token removed" -- "$CTLSIGN" build "${recs[@]}" \
 	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+rm -f login.log
+expect 5 "token whose certificate is no SAST record of the file" -- "$CTLSIGN" build "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken%203" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken_3" -o x.tlv
+has err "is not one of the file's SAST records" "wrong token explained"
+check "wrong token: no login at all" -- test "$(logins)" = 0
+check "wrong token: no output" -- test ! -e x.tlv
 expect 2 "ambiguous URI lists candidates" -- "$CTLSIGN" build "${recs[@]}" \
 	--sign-with "pkcs11:object=SAST" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
 has err "matches 3 tokens" "ambiguity explained"
