@@ -362,6 +362,25 @@ static int parse_hex_bytes(struct parse_ctx *c, const char *sec, const char *key
 	return 1;
 }
 
+/* Split a `|' list and allocate one zeroed element of elsize per item.
+ * NULL (with the error reported) when the list is bad or memory runs out. */
+static void *list_array(struct parse_ctx *c, const char *sec, const char *key,
+			const char *value, struct ctl_strlist *items, size_t elsize)
+{
+	void *a;
+
+	if (!parse_list(c, sec, key, value, items))
+		return NULL;
+	/* parse_list never yields an empty list; the analyzer cannot tell. */
+	if (!items->n) {
+		fail(c, c->line, sec, key, "empty list");
+		return NULL;
+	}
+	if (!(a = calloc(items->n, elsize)))
+		oom(c);
+	return a;
+}
+
 static int parse_usb_ids(struct parse_ctx *c, const char *sec, const char *key,
 			 const char *value)
 {
@@ -369,18 +388,8 @@ static int parse_usb_ids(struct parse_ctx *c, const char *sec, const char *key,
 	struct ctl_profile *p = c->p;
 	int ok = 0;
 
-	if (!parse_list(c, sec, key, value, &items))
+	if (!(p->usb_ids = list_array(c, sec, key, value, &items, sizeof(*p->usb_ids))))
 		goto out;
-	/* parse_list never yields an empty list; the analyzer cannot tell. */
-	if (!items.n) {
-		fail(c, c->line, sec, key, "empty list");
-		goto out;
-	}
-	p->usb_ids = calloc(items.n, sizeof(*p->usb_ids));
-	if (!p->usb_ids) {
-		oom(c);
-		goto out;
-	}
 	for (size_t i = 0; i < items.n; i++) {
 		const char *s = items.v[i];
 		int d[8];
@@ -413,18 +422,8 @@ static int parse_key_sizes(struct parse_ctx *c, const char *sec, const char *key
 	struct ctl_profile *p = c->p;
 	int ok = 0;
 
-	if (!parse_list(c, sec, key, value, &items))
+	if (!(p->key_sizes = list_array(c, sec, key, value, &items, sizeof(*p->key_sizes))))
 		goto out;
-	/* parse_list never yields an empty list; the analyzer cannot tell. */
-	if (!items.n) {
-		fail(c, c->line, sec, key, "empty list");
-		goto out;
-	}
-	p->key_sizes = calloc(items.n, sizeof(*p->key_sizes));
-	if (!p->key_sizes) {
-		oom(c);
-		goto out;
-	}
 	for (size_t i = 0; i < items.n; i++) {
 		long v;
 
