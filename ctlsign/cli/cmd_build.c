@@ -8,6 +8,7 @@
 #include "pin.h"
 #include "plan.h"
 #include "token.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -230,16 +231,6 @@ out:
 	return rc;
 }
 
-static bool valid_mac(const char *m)
-{
-	size_t n = 0;
-
-	for (; *m; m++, n++)
-		if (!isxdigit((unsigned char)*m))
-			return false;
-	return n == 12;
-}
-
 /* Unlink a half-written temporary file on SIGINT/SIGTERM, then die of it. */
 static void on_signal(int sig)
 {
@@ -296,7 +287,8 @@ int build_main(int argc, char **argv)
 	struct pass_src ps = {0};
 	const char *cluster_path = NULL, *key = NULL, *signer_cert = NULL, *uri = NULL;
 	const char *module = NULL, *pin_source = NULL, *pin_env = NULL, *output = NULL;
-	const char *mac = NULL, *ts_arg = NULL;
+	const char *mac_arg = NULL, *ts_arg = NULL;
+	char mac[13] = "";
 	bool json = false, backup = true, direct = false;
 	uint8_t *file = NULL;
 	size_t flen = 0;
@@ -355,7 +347,7 @@ int build_main(int argc, char **argv)
 			}
 			break;
 		case 'o': output = optarg; break;
-		case O_MAC: mac = optarg; break;
+		case O_MAC: mac_arg = optarg; break;
 		case O_TIMESTAMP: ts_arg = optarg; break;
 		case O_ALLOW_EXPIRED: spec.allow_expired = true; break;
 		case O_NO_BACKUP: backup = false; break;
@@ -390,8 +382,9 @@ int build_main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (mac && !valid_mac(mac)) {
-		msg_error("--mac: `%s' is not 12 hex digits", mac);
+	if (mac_arg && !ctl_mac_parse(mac_arg, mac)) {
+		msg_error("--mac: `%s' is not a MAC address (12 hex digits, with or without "
+			  "`:' or `-' between pairs, optionally after SEP)", mac_arg);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -516,12 +509,8 @@ int build_main(int argc, char **argv)
 		goto out;
 	}
 	if (!output) {
-		snprintf(outbuf, sizeof(outbuf), "%s%s%s", spec.itl ? "ITL" : "CTL",
-			 mac ? "SEP" : "File", mac ? mac : "");
-		if (mac)
-			for (char *p = outbuf + 6; *p; p++)
-				*p = (char)toupper((unsigned char)*p);
-		strcat(outbuf, ".tlv");
+		snprintf(outbuf, sizeof(outbuf), "%s%s%s.tlv", spec.itl ? "ITL" : "CTL",
+			 mac[0] ? "SEP" : "File", mac);
 		output = outbuf;
 	}
 	for (size_t i = 0; i < w.n; i++)

@@ -194,6 +194,11 @@ has out "TVS" "TVS record in the ITL"
 "$CTLSIGN" show --json ITLSEP00A1B2C3D4E5.tlv >itl.json
 check "FILENAME inside stays plain" -- grep -q '"filename": "ITLFile.tlv"' itl.json
 expect 2 "bad MAC" -- "$CTLSIGN" build "${direct[@]}" --key keys/pub-itlrecovery.key --mac 00a1b2
+for m in 00:A1:B2:C3:D4:E5 SEP00a1b2c3d4e5 00-a1-b2-c3-d4-e5; do
+	expect 0 "MAC written as $m" -- "$CTLSIGN" build -q "${direct[@]}" --key keys/pub-itlrecovery.key --mac "$m"
+	check "MAC $m names CTLSEP00A1B2C3D4E5.tlv" -- test -f CTLSEP00A1B2C3D4E5.tlv
+	rm -f CTLSEP00A1B2C3D4E5.tlv*
+done
 expect 0 "blanked record" -- "$CTLSIGN" build --sast "pub,192.0.2.10,$G/pub-itlrecovery.pem" \
 	--blank "pub,192.0.2.10" --key keys/pub-itlrecovery.key -o blank.tlv
 "$CTLSIGN" show --json blank.tlv >blank.json
