@@ -7,6 +7,8 @@
 #  3. Token-based: SoftHSM tokens stand in for two SAST eTokens; `ctlsign
 #     tokens` lists them, the CTL is signed on eToken 1 and checked; an
 #     update signed on eToken 2 is checked against the CTL phones hold.
+#  4. An update signed by a token the phones do not know is refused before
+#     its PIN is asked and nothing is written.
 # Everything lands in BUILD/demo/ to look at afterwards.
 set -euo pipefail
 build=${1:-build}
@@ -71,8 +73,10 @@ EOF
 echo "  cluster.ini"
 
 step "2. Tokenless CTL and ITL (release 12.5 preset: ITLRecovery signs)"
-run "$C" build --cluster cluster.ini -o CTLFile.tlv
-run "$C" build --cluster cluster.ini --itl -o ITLFile.tlv
+# The cluster's first CTL: phones hold none yet, and --first says so.
+run "$C" build --cluster cluster.ini --first -o CTLFile.tlv
+# The CTL phones now hold authenticates the ITL.
+run "$C" build --cluster cluster.ini --itl --current CTLFile.tlv -o ITLFile.tlv
 run "$C" show CTLFile.tlv
 run "$C" verify CTLFile.tlv
 run "$C" verify ITLFile.tlv
@@ -99,14 +103,38 @@ EOF
 sed -n '/^\[node/,$p' cluster.ini >>cluster-tokens.ini
 mkdir -p token
 run "$C" build --cluster cluster-tokens.ini --module "$module" \
-	--pin-source file:softhsm/pin-eToken -o token/CTLFile.tlv
+	--pin-source file:softhsm/pin-eToken --first -o token/CTLFile.tlv
 run "$C" verify token/CTLFile.tlv
 run "$C" tokens --module "$module" --ctl token/CTLFile.tlv
 
 step "4. An update signed on eToken 2, checked against the CTL phones hold"
 sed 's/^signer = token:token1/signer = token:token2/' cluster-tokens.ini >cluster-tokens-2.ini
 run "$C" build --cluster cluster-tokens-2.ini --module "$module" \
-	--pin-source file:softhsm/pin-eToken_2 -o token/CTLFile-update.tlv
+	--pin-source file:softhsm/pin-eToken_2 --current token/CTLFile.tlv -o token/CTLFile-update.tlv
 run "$C" verify --trust token/CTLFile.tlv token/CTLFile-update.tlv
+run "$C" diff token/CTLFile.tlv token/CTLFile-update.tlv
+
+step "5. What phones would reject is refused before any PIN is asked"
+# A third token the published CTL does not list tries to sign the update.
+cat >cluster-tokens-3.ini <<EOF3
+[cluster]
+release = 12.5
+signer = token:token3
+
+[token token1]
+cert = softhsm/cert-eToken.pem
+
+[token token3]
+cert = softhsm/cert-eToken_3.pem
+uri = pkcs11:token=eToken%203;object=SAST;type=private
+EOF3
+sed -n '/^\[node/,$p' cluster.ini >>cluster-tokens-3.ini
+printf '$ %s\n' "$C build --cluster cluster-tokens-3.ini --current token/CTLFile.tlv -o token/CTLFile-bad.tlv"
+if "$C" build --cluster cluster-tokens-3.ini --module "$module" --pin-source file:softhsm/pin-eToken_3 \
+	--current token/CTLFile.tlv -o token/CTLFile-bad.tlv; then
+	echo "demo: the update phones would reject was written" >&2
+	exit 1
+fi
+test ! -e token/CTLFile-bad.tlv && echo "refused, and nothing was written"
 
 printf '\nDemo done: files in %s\n' "$out"

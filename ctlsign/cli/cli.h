@@ -13,6 +13,7 @@
 int show_main(int argc, char **argv);
 int verify_main(int argc, char **argv);
 int build_main(int argc, char **argv);
+int diff_main(int argc, char **argv);
 int tokens_main(int argc, char **argv);
 
 /* "ctlsign: " + message to stderr. */

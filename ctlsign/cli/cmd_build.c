@@ -1,24 +1,34 @@
-/* ctlsign build: certificates in, a signed and verified CTL/ITL out. */
+/* ctlsign build: certificates in, a signed and verified CTL/ITL out, never
+ * one that the phones holding today's lists would reject.
+ *
+ * The steps, each a function below: read the command line; assemble the
+ * records (cluster file or record options) and the signer; find out what
+ * phones hold; check the records and judge the signer against what phones
+ * hold (before any key is opened or PIN asked); sign; write atomically;
+ * say what changed. */
 #include "cli.h"
 #include "load.h"
+#include "render.h"
 
 #include "build.h"
 #include "cluster.h"
+#include "diff.h"
 #include "io.h"
+#include "phone.h"
 #include "pin.h"
 #include "plan.h"
 #include "token.h"
+#include "update.h"
 #include "util.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void build_usage(FILE *out)
@@ -26,21 +36,30 @@ static void build_usage(FILE *out)
 	fprintf(out,
 		"Usage: ctlsign build [options] (--cluster FILE | record options)\n\n"
 		"Build CTLFile.tlv (or, with --itl, ITLFile.tlv) from the cluster's\n"
-		"certificates, sign it, parse and verify the result, then write it\n"
-		"atomically (temporary file, fsync, rename; the old file kept as NAME.bak).\n\n"
+		"certificates, check that the phones holding today's lists will take it,\n"
+		"sign it, parse and verify the result, then write it atomically (temporary\n"
+		"file, fsync, rename; the old file kept as NAME.bak).\n\n"
 		"Input:\n"
 		"  -c, --cluster FILE        cluster description (INI, docs/cluster-file.md)\n"
-		"      --sast [HOST,IP,]CERT SAST record (eToken, or CallManager/ITLRecovery)\n"
+		"      --sast [HOST,IP,]CERT SAST record (CERT alone: an eToken; with HOST:\n"
+		"                            the CallManager or ITLRecovery certificate)\n"
 		"      --ccm-tftp HOST,IP,CERT   --ccm HOST,IP,CERT   --tftp HOST,IP,CERT\n"
 		"      --capf HOST,IP,CERT       --tvs HOST,IP,CERT (ITL only)\n"
 		"      --app-server HOST,IP,CERT --firewall HOST,IP,CERT (ASA, a CCM record)\n"
 		"      --blank HOST,IP           blanked CCM+TFTP record (non-secure mode)\n"
-		"      --from FILE               every record of an existing CTL/ITL\n"
+		"      --from FILE               every record of an existing CTL/ITL, byte for byte\n"
 		"                            records are written in the order given; HOST or\n"
 		"                            IP may be empty; CERT is PEM or DER\n"
 		"      --itl                 build an ITL instead of a CTL\n"
 		"      --node NAME           with --cluster --itl: the TFTP node (default publisher)\n"
 		"      --non-secure          with --cluster: blank the CCM/TFTP records\n\n"
+		"What phones hold (checked before anything is signed):\n"
+		"      --current FILE        the CTL or ITL phones hold now (repeat for both);\n"
+		"                            default: current-ctl/current-itl of the cluster file,\n"
+		"                            else the output file if it exists\n"
+		"      --first               phones hold no list of this kind yet\n"
+		"      --via-tvs             accept a signer phones know only through TVS (phones\n"
+		"                            without Security by Default will reject the file)\n\n"
 		"Signing (tokenless: a PEM key; or a PKCS#11 token):\n"
 		"  -k, --key FILE            RSA private key (PEM or DER) that signs\n"
 		"      --signer-cert FILE    its certificate (default: the SAST record whose\n"
@@ -65,21 +84,63 @@ static void build_usage(FILE *out)
 		"  -q, --quiet               no warnings\n"
 		"  -h, --help                this help\n\n"
 		"Exit status: 0 written, 2 usage, 3 malformed input, 4 I/O error, 5 refused\n"
-		"(expired certificate, key/signer mismatch, signer not a SAST record, size),\n"
-		"6 wrong PIN or passphrase / token error, 7 token not present, 130 interrupted.\n");
+		"(phones would reject it, token rules, expired certificate, key/signer\n"
+		"mismatch, signer not a SAST record, size), 6 wrong PIN or passphrase / token\n"
+		"error, 7 token not present, 130 interrupted.\n\n"
+		"Examples:\n"
+		"  ctlsign build --cluster cluster.ini            # update CTLFile.tlv in place\n"
+		"  ctlsign build --cluster cluster.ini --first -o CTLFile.tlv   # mixed mode, first CTL\n");
 }
 
 enum {
 	O_SAST = 256, O_CCM_TFTP, O_CCM, O_TFTP, O_CAPF, O_TVS, O_APP, O_FW, O_BLANK,
 	O_ITL, O_NODE, O_NONSECURE, O_SIGNER_CERT, O_PASS, O_SIGN_WITH, O_MODULE,
 	O_PIN_SOURCE, O_PIN_ENV, O_DIGEST, O_SIGNER_VERSION, O_MAC, O_TIMESTAMP,
-	O_ALLOW_EXPIRED, O_NO_BACKUP, O_FROM,
+	O_ALLOW_EXPIRED, O_NO_BACKUP, O_FROM, O_CURRENT, O_FIRST, O_VIA_TVS,
 };
 
 struct pass_src {
 	const char *source;
 	bool failed;
 	ctl_err err;
+};
+
+/* A list phones hold, read and parsed. */
+struct held_file {
+	bool set;
+	loaded L;
+	const char *from;      /* "--current", "current-ctl", "the output file" */
+};
+
+/* Everything one build needs. */
+struct build {
+	/* command line */
+	const char *cluster_path, *key, *signer_cert, *uri, *module, *pin_source, *pin_env;
+	const char *output, *mac_arg, *ts_arg;
+	const char *current[2];
+	size_t ncurrent;
+	bool json, backup, direct, first, via_tvs, itl;
+	char mac[13];
+	char outbuf[64];
+	struct pass_src ps;
+	ctl_plan_opts popts;
+	/* assembled */
+	ctl_spec spec;
+	ctl_cluster *cluster;
+	ctl_plan plan;
+	ctl_warnings w;
+	/* what phones hold */
+	struct held_file held_ctl, held_itl;
+	ctl_held held;
+	ctl_tvs_view tv;
+	/* the signer, once judged */
+	ctl_phone_result verdict;
+	X509 *judged;          /* the certificate the verdict is about */
+	bool refused;          /* a refusal was printed by the token callback's judge */
+	ctl_signer *signer;
+	/* result */
+	uint8_t *file;
+	size_t flen;
 };
 
 static bool have_tty(void)
@@ -123,31 +184,13 @@ static int get_pass(char *buf, int n, void *ctx)
 	return len;
 }
 
-/* Before any login: the token's certificate must be a SAST record of the
- * file being built, or the token is the wrong one and its PIN is not asked. */
-static ctl_status token_cert_is_sast(void *ctx, X509 *cert, ctl_err *err)
-{
-	const ctl_spec *s = ctx;
-	char *subj;
-
-	for (size_t i = 0; i < s->n; i++)
-		if (s->e[i].role == CTL_ROLE_SAST && !s->e[i].blank && s->e[i].cert &&
-		    X509_cmp(s->e[i].cert, cert) == 0)
-			return CTL_OK;
-	subj = ctl_name_string(X509_get_subject_name(cert));
-	ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
-		    "the token's certificate (%s) is not one of the file's SAST records; "
-		    "phones could never verify it (add it with --sast). No PIN was asked for.",
-		    subj ? subj : "?");
-	free(subj);
-	return CTL_E_REFUSED;
-}
-
 static void token_warn(void *ctx, const char *m)
 {
 	(void)ctx;
 	msg_warn("%s", m);
 }
+
+/* ---- step 1: the command line ------------------------------------------------ */
 
 /* "HOST,IP,CERT" (or "CERT" alone when allow_short). */
 static int parse_entry(ctl_spec *s, int role, char *arg, bool allow_short, bool blank)
@@ -194,11 +237,14 @@ static int parse_entry(ctl_spec *s, int role, char *arg, bool allow_short, bool 
 		return report(cert, &err);
 	if (ctl_spec_add(s, role, host, ip && *ip ? ipb : NULL, x, blank, cert, &err))
 		return report(NULL, &err);
+	/* A SAST record without a host is an eToken, as CUCM writes them. */
+	s->e[s->n - 1].token = role == CTL_ROLE_SAST && !(host && *host);
 	return EXIT_OK;
 }
 
-/* Every record of an existing trust list, as entries: rebuilding them gives
- * the same record bytes when the file was written in CUCM's layout. */
+/* Every record of an existing trust list, kept byte for byte: a record the
+ * phones hold stays exactly what they hold (names, old-style eToken
+ * records with only a PUBLICKEY, fields a rebuild would not write). */
 static int add_from(ctl_spec *s, const char *path)
 {
 	loaded L;
@@ -210,18 +256,10 @@ static int add_from(ctl_spec *s, const char *path)
 		goto out;
 	}
 	for (size_t i = 0; i < L.f->nrec; i++) {
-		const ctl_record *r = &L.f->rec[i];
-		const ctl_tlv *dns = ctl_rec_find(r, CTL_R_DNSNAME);
-		const ctl_tlv *ip = ctl_rec_find(r, CTL_R_IPADDRESS);
 		char src[4096];
 
 		snprintf(src, sizeof(src), "%s record %zu", path, i + 1);
-		if (r->cert && !X509_up_ref(r->cert)) {
-			rc = EXIT_INTERNAL;
-			goto out;
-		}
-		if (ctl_spec_add(s, ctl_rec_function(r), dns ? ctl_tlv_str(dns) : NULL,
-				 ip ? ip->val : NULL, r->cert, r->cert == NULL, src, &err)) {
+		if (ctl_spec_add_raw(s, &L.f->rec[i], L.buf + L.f->rec[i].off, src, &err)) {
 			rc = report(NULL, &err);
 			goto out;
 		}
@@ -231,18 +269,7 @@ out:
 	return rc;
 }
 
-/* Unlink a half-written temporary file on SIGINT/SIGTERM, then die of it. */
-static void on_signal(int sig)
-{
-	const char *t = ctl_write_tmpname();
-
-	if (t[0])
-		unlink(t);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-int build_main(int argc, char **argv)
+static int parse_args(struct build *b, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"cluster", required_argument, NULL, 'c'},
@@ -259,6 +286,9 @@ int build_main(int argc, char **argv)
 		{"itl", no_argument, NULL, O_ITL},
 		{"node", required_argument, NULL, O_NODE},
 		{"non-secure", no_argument, NULL, O_NONSECURE},
+		{"current", required_argument, NULL, O_CURRENT},
+		{"first", no_argument, NULL, O_FIRST},
+		{"via-tvs", no_argument, NULL, O_VIA_TVS},
 		{"key", required_argument, NULL, 'k'},
 		{"signer-cert", required_argument, NULL, O_SIGNER_CERT},
 		{"pass-source", required_argument, NULL, O_PASS},
@@ -278,23 +308,8 @@ int build_main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	ctl_spec spec = {.digest_code = CTL_DIGEST_SHA1, .signer_version = -1};
-	ctl_warnings w = {0};
-	ctl_plan plan = {0};
-	ctl_plan_opts popts = {0};
-	ctl_cluster *cluster = NULL;
-	ctl_signer *signer = NULL;
-	struct pass_src ps = {0};
-	const char *cluster_path = NULL, *key = NULL, *signer_cert = NULL, *uri = NULL;
-	const char *module = NULL, *pin_source = NULL, *pin_env = NULL, *output = NULL;
-	const char *mac_arg = NULL, *ts_arg = NULL;
-	char mac[13] = "";
-	bool json = false, backup = true, direct = false;
-	uint8_t *file = NULL;
-	size_t flen = 0;
-	char outbuf[64];
-	ctl_err err;
-	int c, rc = EXIT_OK;
+	ctl_spec *spec = &b->spec;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:k:o:jqh", opts, NULL)) != -1) {
@@ -302,7 +317,7 @@ int build_main(int argc, char **argv)
 		bool shortok = false, blank = false;
 
 		switch (c) {
-		case 'c': cluster_path = optarg; break;
+		case 'c': b->cluster_path = optarg; break;
 		case O_SAST: role = CTL_ROLE_SAST; shortok = true; break;
 		case O_CCM_TFTP: role = CTL_ROLE_CCM_TFTP; break;
 		case O_CCM: role = CTL_ROLE_CCM; break;
@@ -313,83 +328,98 @@ int build_main(int argc, char **argv)
 		case O_FW: role = CTL_ROLE_CCM; break;
 		case O_BLANK: role = CTL_ROLE_CCM_TFTP; blank = true; break;
 		case O_FROM:
-			direct = true;
-			if ((rc = add_from(&spec, optarg)))
-				goto out;
+			b->direct = true;
+			if ((rc = add_from(spec, optarg)))
+				return rc;
 			break;
-		case O_ITL: spec.itl = popts.itl = true; break;
-		case O_NODE: popts.node = optarg; break;
-		case O_NONSECURE: popts.non_secure = true; break;
-		case 'k': key = optarg; break;
-		case O_SIGNER_CERT: signer_cert = optarg; break;
-		case O_PASS: ps.source = optarg; break;
-		case O_SIGN_WITH: uri = optarg; break;
-		case O_MODULE: module = optarg; break;
-		case O_PIN_SOURCE: pin_source = optarg; break;
-		case O_PIN_ENV: pin_env = optarg; break;
+		case O_ITL: spec->itl = b->popts.itl = b->itl = true; break;
+		case O_NODE: b->popts.node = optarg; break;
+		case O_NONSECURE: b->popts.non_secure = true; break;
+		case O_CURRENT:
+			if (b->ncurrent == 2) {
+				msg_error("--current names what phones hold: one CTL and one ITL at most");
+				return EXIT_USAGE;
+			}
+			b->current[b->ncurrent++] = optarg;
+			break;
+		case O_FIRST: b->first = true; break;
+		case O_VIA_TVS: b->via_tvs = true; break;
+		case 'k': b->key = optarg; break;
+		case O_SIGNER_CERT: b->signer_cert = optarg; break;
+		case O_PASS: b->ps.source = optarg; break;
+		case O_SIGN_WITH: b->uri = optarg; break;
+		case O_MODULE: b->module = optarg; break;
+		case O_PIN_SOURCE: b->pin_source = optarg; break;
+		case O_PIN_ENV: b->pin_env = optarg; break;
 		case O_DIGEST:
-			if (!strcmp(optarg, "sha1")) spec.digest_code = CTL_DIGEST_SHA1;
-			else if (!strcmp(optarg, "sha256")) spec.digest_code = CTL_DIGEST_SHA256;
-			else if (!strcmp(optarg, "sha512")) spec.digest_code = CTL_DIGEST_SHA512;
+			if (!strcmp(optarg, "sha1")) spec->digest_code = CTL_DIGEST_SHA1;
+			else if (!strcmp(optarg, "sha256")) spec->digest_code = CTL_DIGEST_SHA256;
+			else if (!strcmp(optarg, "sha512")) spec->digest_code = CTL_DIGEST_SHA512;
 			else {
 				msg_error("--digest: `%s' is not sha1, sha256 or sha512", optarg);
-				rc = EXIT_USAGE;
-				goto out;
+				return EXIT_USAGE;
 			}
 			break;
 		case O_SIGNER_VERSION:
-			if (!strcmp(optarg, "1.0")) spec.signer_version = 10;
-			else if (!strcmp(optarg, "1.1")) spec.signer_version = 11;
+			if (!strcmp(optarg, "1.0")) spec->signer_version = 10;
+			else if (!strcmp(optarg, "1.1")) spec->signer_version = 11;
 			else {
 				msg_error("--signer-version: `%s' is not 1.0 or 1.1", optarg);
-				rc = EXIT_USAGE;
-				goto out;
+				return EXIT_USAGE;
 			}
 			break;
-		case 'o': output = optarg; break;
-		case O_MAC: mac_arg = optarg; break;
-		case O_TIMESTAMP: ts_arg = optarg; break;
-		case O_ALLOW_EXPIRED: spec.allow_expired = true; break;
-		case O_NO_BACKUP: backup = false; break;
-		case 'j': json = true; break;
+		case 'o': b->output = optarg; break;
+		case O_MAC: b->mac_arg = optarg; break;
+		case O_TIMESTAMP: b->ts_arg = optarg; break;
+		case O_ALLOW_EXPIRED: spec->allow_expired = true; break;
+		case O_NO_BACKUP: b->backup = false; break;
+		case 'j': b->json = true; break;
 		case 'q': cli_quiet = true; break;
-		case 'h': build_usage(stdout); goto out;
-		default: build_usage(stderr); rc = EXIT_USAGE; goto out;
+		case 'h': build_usage(stdout); return -1;
+		default: build_usage(stderr); return EXIT_USAGE;
 		}
 		if (role >= 0) {
-			direct = true;
-			if ((rc = parse_entry(&spec, role, optarg, shortok, blank)))
-				goto out;
+			b->direct = true;
+			if ((rc = parse_entry(spec, role, optarg, shortok, blank)))
+				return rc;
 		}
 	}
 	if (optind != argc) {
 		msg_error("build: unexpected argument `%s'", argv[optind]);
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
-	if (cluster_path && direct) {
+	if (b->cluster_path && b->direct) {
 		msg_error("build: give either --cluster or record options, not both");
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
-	if (!cluster_path && !direct) {
+	if (!b->cluster_path && !b->direct) {
 		msg_error("build: nothing to build: give --cluster FILE or record options (see --help)");
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
-	if (key && uri) {
+	if (b->key && b->uri) {
 		msg_error("build: give either --key or --sign-with, not both");
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
-	if (mac_arg && !ctl_mac_parse(mac_arg, mac)) {
+	if (b->first && b->via_tvs) {
+		msg_error("build: --first (phones hold nothing) and --via-tvs exclude each other");
+		return EXIT_USAGE;
+	}
+	if (b->itl && b->uri) {
+		msg_error("build: ITLs are never signed by eTokens: CUCM signs them with ITLRecovery "
+			  "(12.0 and later) or the TFTP node's CallManager key; give --key");
+		return EXIT_USAGE;
+	}
+	if (!b->cluster_path && (b->popts.node || b->popts.non_secure)) {
+		msg_error("build: --node and --non-secure go with --cluster");
+		return EXIT_USAGE;
+	}
+	if (b->mac_arg && !ctl_mac_parse(b->mac_arg, b->mac)) {
 		msg_error("--mac: `%s' is not a MAC address (12 hex digits, with or without "
-			  "`:' or `-' between pairs, optionally after SEP)", mac_arg);
-		rc = EXIT_USAGE;
-		goto out;
+			  "`:' or `-' between pairs, optionally after SEP)", b->mac_arg);
+		return EXIT_USAGE;
 	}
 	{
-		const char *t = ts_arg ? ts_arg : getenv("SOURCE_DATE_EPOCH");
+		const char *t = b->ts_arg ? b->ts_arg : getenv("SOURCE_DATE_EPOCH");
 		char *end;
 		unsigned long long v;
 
@@ -397,168 +427,479 @@ int build_main(int argc, char **argv)
 			errno = 0;
 			v = strtoull(t, &end, 10);
 			if (errno || !*t || *end || v > UINT32_MAX || t[0] == '-') {
-				msg_error("%s: `%s' is not a Unix time", ts_arg ? "--timestamp" : "SOURCE_DATE_EPOCH", t);
-				rc = EXIT_USAGE;
-				goto out;
+				msg_error("%s: `%s' is not a Unix time",
+					  b->ts_arg ? "--timestamp" : "SOURCE_DATE_EPOCH", t);
+				return EXIT_USAGE;
 			}
-			spec.timestamp = (uint32_t)v;
+			spec->timestamp = (uint32_t)v;
 		} else {
-			spec.timestamp = (uint32_t)time(NULL);
+			spec->timestamp = (uint32_t)time(NULL);
 		}
 	}
-	spec.now = time(NULL);
+	spec->now = time(NULL);
+	if (!b->output) {
+		snprintf(b->outbuf, sizeof(b->outbuf), "%s%s%s.tlv", b->itl ? "ITL" : "CTL",
+			 b->mac[0] ? "SEP" : "File", b->mac);
+		b->output = b->outbuf;
+	}
+	return EXIT_OK;
+}
 
-	if (cluster_path) {
-		if (ctl_cluster_load(cluster_path, &cluster, &err)) {
-			rc = report(NULL, &err);
-			goto out;
-		}
-		if (!cluster->digest || !strcmp(cluster->digest, "sha1"))
-			;
-		else if (!strcmp(cluster->digest, "sha256"))
-			spec.digest_code = CTL_DIGEST_SHA256;
-		else if (!strcmp(cluster->digest, "sha512"))
-			spec.digest_code = CTL_DIGEST_SHA512;
-		if (cluster->signer_version && spec.signer_version < 0)
-			spec.signer_version = !strcmp(cluster->signer_version, "1.1") ? 11 : 10;
-		if (ctl_plan_cluster(cluster, &popts, &spec, &plan, &w, &err)) {
-			rc = report(NULL, &err);
-			goto out;
-		}
-		if (!key && !uri) {
-			if (plan.kind == CTL_SIGNER_TOKEN)
-				uri = plan.uri;
-			else if (plan.key_path)
-				key = plan.key_path;
+/* ---- step 2: records and signer ------------------------------------------------ */
+
+static int assemble(struct build *b)
+{
+	ctl_err err;
+
+	if (b->cluster_path) {
+		ctl_cluster *c;
+
+		if (ctl_cluster_load(b->cluster_path, &b->cluster, &err))
+			return report(NULL, &err);
+		c = b->cluster;
+		if (b->spec.digest_code == CTL_DIGEST_SHA1)
+			b->spec.digest_code = c->digest_code;
+		if (c->signer_version && b->spec.signer_version < 0)
+			b->spec.signer_version = c->signer_version;
+		if (ctl_plan_cluster(c, &b->popts, &b->spec, &b->plan, &b->w, &err))
+			return report(NULL, &err);
+		if (b->plan.note)
+			msg_warn("%s", b->plan.note);
+		if (!b->key && !b->uri) {
+			if (b->plan.kind == CTL_SIGNER_TOKEN)
+				b->uri = b->plan.uri;
+			else if (b->plan.key_path)
+				b->key = b->plan.key_path;
 			else {
 				msg_error("`%s': no key for the signer (%s): set its -key in the cluster "
-					  "file, or pass --key", cluster_path, plan.describe);
-				rc = EXIT_USAGE;
-				goto out;
+					  "file, or pass --key", b->cluster_path, b->plan.describe);
+				return EXIT_USAGE;
 			}
 		}
-		if (!signer_cert && !uri)
-			signer_cert = plan.cert_path;
-	} else if (popts.node || popts.non_secure) {
-		msg_error("build: --node and --non-secure go with --cluster");
-		rc = EXIT_USAGE;
-		goto out;
+		if (!b->signer_cert && (!b->uri || b->uri == b->plan.uri))
+			b->signer_cert = b->plan.cert_path;
 	}
-	if (!spec.itl)
-		for (size_t i = 0; i < spec.n; i++)
-			if (spec.e[i].role == CTL_ROLE_TVS) {
-				msg_error("TVS certificates belong in the ITL, never in the CTL (use --itl)");
-				rc = EXIT_USAGE;
-				goto out;
-			}
-
-	if (uri) {
-		ctl_token_opts to = {
-			.uri = uri, .module = module,
-			.pin = {.source = pin_source, .env = pin_env,
-				.interactive = !pin_source && !pin_env},
-			.warn = token_warn,
-			.check_cert = token_cert_is_sast,
-			.ctx = &spec,
-		};
-		if (ctl_token_signer_open(&to, &signer, &err)) {
-			rc = report(NULL, &err);
-			goto out;
-		}
-	} else if (key) {
-		if (pin_source || pin_env || module) {
-			msg_error("build: --pin-source, --pin-env and --module go with --sign-with");
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		if (ctl_pem_signer_open(key, get_pass, &ps, &signer, &w, &err)) {
-			rc = ps.failed ? report(NULL, &ps.err) : report(NULL, &err);
-			goto out;
-		}
-		if (signer_cert) {
-			X509 *x = NULL;
-			if (ctl_cert_load(signer_cert, &x, &err)) {
-				rc = report(signer_cert, &err);
-				goto out;
-			}
-			rc = ctl_signer_set_cert(signer, x, signer_cert, &err) ? report(NULL, &err) : 0;
-			X509_free(x);
-			if (rc)
-				goto out;
-		} else {
-			for (size_t i = 0; i < spec.n && !signer->cert; i++)
-				if (spec.e[i].role == CTL_ROLE_SAST && spec.e[i].cert &&
-				    ctl_signer_matches(signer, spec.e[i].cert))
-					ctl_signer_set_cert(signer, spec.e[i].cert, spec.e[i].source, &err);
-			if (!signer->cert) {
-				msg_error("key `%s' belongs to none of the SAST certificates given; "
-					  "the signer must be a SAST record (add --sast, or name "
-					  "--signer-cert)", key);
-				rc = EXIT_REFUSED;
-				goto out;
-			}
-		}
-	} else {
+	if (!b->key && !b->uri) {
 		msg_error("build: no signing key: give --key FILE or --sign-with pkcs11:URI");
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
+	if (b->key && (b->pin_source || b->pin_env || b->module)) {
+		msg_error("build: --pin-source, --pin-env and --module go with --sign-with");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
 
-	if (ctl_build(&spec, signer, &file, &flen, &w, &err)) {
-		rc = report(NULL, &err);
-		goto out;
+/* ---- step 3: what phones hold ----------------------------------------------------- */
+
+static bool is_itl(const loaded *L)
+{
+	return !strcmp(ctl_kind(L->f), "ITL");
+}
+
+/* Read a held list into its slot by kind. want: 0 any, 1 CTL, 2 ITL. */
+static int take_held(struct build *b, const char *path, const char *from, int want)
+{
+	struct held_file tmp = {.set = true, .from = from};
+	struct held_file *slot;
+
+	if (load_file(path, &tmp.L)) {
+		int rc = report(path, &tmp.L.err);
+		msg_error("(%s names what phones hold; it must be a readable CTL or ITL)", from);
+		load_free(&tmp.L);
+		return rc;
 	}
-	if (!output) {
-		snprintf(outbuf, sizeof(outbuf), "%s%s%s.tlv", spec.itl ? "ITL" : "CTL",
-			 mac[0] ? "SEP" : "File", mac);
-		output = outbuf;
+	if ((want == 1 && is_itl(&tmp.L)) || (want == 2 && !is_itl(&tmp.L))) {
+		msg_error("`%s' (%s) is %s, not %s", path, from, is_itl(&tmp.L) ? "an ITL" : "a CTL",
+			  want == 2 ? "an ITL" : "a CTL");
+		load_free(&tmp.L);
+		return EXIT_MALFORMED;
 	}
-	for (size_t i = 0; i < w.n; i++)
-		msg_warn("%s", w.msg[i]);
+	slot = is_itl(&tmp.L) ? &b->held_itl : &b->held_ctl;
+	if (slot->set) {
+		msg_error("`%s' and `%s' are both %s: name one CTL and one ITL that phones hold",
+			  slot->L.path, path, is_itl(&tmp.L) ? "ITLs" : "CTLs");
+		load_free(&tmp.L);
+		return EXIT_USAGE;
+	}
+	*slot = tmp;
+	return EXIT_OK;
+}
+
+static int find_held(struct build *b)
+{
+	struct held_file *mine = b->itl ? &b->held_itl : &b->held_ctl;
+	const char *kind = b->itl ? "ITL" : "CTL";
+	struct stat st;
+	int rc;
+
+	for (size_t i = 0; i < b->ncurrent; i++)
+		if ((rc = take_held(b, b->current[i], "--current", 0)))
+			return rc;
+	if (b->cluster) {
+		if (b->cluster->current_ctl && !b->held_ctl.set &&
+		    (rc = take_held(b, b->cluster->current_ctl, "current-ctl", 1)))
+			return rc;
+		if (b->cluster->current_itl && !b->held_itl.set &&
+		    (rc = take_held(b, b->cluster->current_itl, "current-itl", 2)))
+			return rc;
+	}
+	if (b->first && mine->set) {
+		msg_error("build: --first says phones hold no %s, but %s names `%s'", kind,
+			  mine->from, mine->L.path);
+		return EXIT_USAGE;
+	}
+	if (!mine->set && !b->first && lstat(b->output, &st) == 0 && S_ISREG(st.st_mode)) {
+		loaded probe;
+
+		if (load_file(b->output, &probe)) {
+			int prc = report(b->output, &probe.err);
+			msg_error("`%s' exists but cannot be read as a %s, so what phones hold is not "
+				  "known: name it with --current FILE, or move it away and say --first "
+				  "if phones hold no %s yet", b->output, kind, kind);
+			load_free(&probe);
+			return prc;
+		}
+		load_free(&probe);
+		if ((rc = take_held(b, b->output, "the output file", b->itl ? 2 : 1)))
+			return rc;
+	}
+	if (!mine->set && !b->first && !(b->itl && b->held_ctl.set)) {
+		msg_error("build: what do phones hold now? `%s' does not exist: name the %s phones "
+			  "hold with --current FILE (or current-%s in the cluster file), or say "
+			  "--first if they hold no %s yet", b->output, kind, b->itl ? "itl" : "ctl", kind);
+		return EXIT_USAGE;
+	}
+	b->held.ctl = b->held_ctl.set ? b->held_ctl.L.f : NULL;
+	b->held.ctl_path = b->held_ctl.set ? b->held_ctl.L.path : NULL;
+	b->held.itl = b->held_itl.set ? b->held_itl.L.f : NULL;
+	b->held.itl_path = b->held_itl.set ? b->held_itl.L.path : NULL;
+	b->held.ctl_known = b->held_ctl.set || (b->first && !b->itl);
+	b->held.itl_known = b->held_itl.set || (b->first && b->itl);
+	return EXIT_OK;
+}
+
+/* The TVS as the model needs it: from the cluster file, or from the records
+ * given (an ITL's TVS records). */
+static int tvs_view(struct build *b)
+{
+	ctl_err err;
+
+	if (b->cluster) {
+		if (ctl_plan_tvs_view(b->cluster, &b->tv, &err))
+			return report(NULL, &err);
+		return EXIT_OK;
+	}
+	b->tv.from = "the records given";
+	for (size_t i = 0; i < b->spec.n; i++) {
+		const ctl_entry *e = &b->spec.e[i];
+		bool tvs = e->role == CTL_ROLE_TVS;
+
+		if (!e->cert || !(tvs || e->role == CTL_ROLE_SAST || e->role == CTL_ROLE_CCM ||
+				  e->role == CTL_ROLE_CCM_TFTP || e->role == CTL_ROLE_TFTP))
+			continue;
+		if (ctl_tvs_view_add(&b->tv, tvs, e->cert, &err))
+			return report(NULL, &err);
+	}
+	return EXIT_OK;
+}
+
+/* ---- step 4: judge the signer ------------------------------------------------------- */
+
+/* Would phones take this file signed by cert? Prints a refusal and returns
+ * EXIT_REFUSED when not. */
+static int judge(struct build *b, X509 *cert, bool token_signed)
+{
+	ctl_phone_result *r = &b->verdict;
+	ctl_err err;
+	bool trusted;
+
+	if (ctl_phone_judge_cert(&b->held, b->itl, cert, &b->tv, r, &err))
+		return report(NULL, &err);
+	if (r->verdict == CTL_PHONE_REJECTED || (r->verdict == CTL_PHONE_VIA_TVS && !b->via_tvs)) {
+		print_refusal(&b->held, b->itl, r);
+		msg_error("nothing was signed or written%s", b->uri ? "; no PIN was asked for" : "");
+		b->refused = true;
+		return EXIT_REFUSED;
+	}
+	trusted = r->verdict == CTL_PHONE_ACCEPTED;
+	if (ctl_token_rules(&b->spec, cert, token_signed, b->held.ctl, trusted, &err)) {
+		report(NULL, &err);
+		msg_error("nothing was signed or written%s", b->uri ? "; no PIN was asked for" : "");
+		b->refused = true;
+		return EXIT_REFUSED;
+	}
+	if (r->verdict == CTL_PHONE_VIA_TVS)
+		msg_warn("--via-tvs: %s; %s", r->why, r->caveat);
+	if (!X509_up_ref(cert)) {
+		msg_error("out of memory");
+		return EXIT_INTERNAL;
+	}
+	X509_free(b->judged);
+	b->judged = cert;
+	return EXIT_OK;
+}
+
+/* The token's certificate, before any login: a SAST record of the file,
+ * and one phones will take, or the PIN is not asked for. */
+static ctl_status token_check(void *ctx, X509 *cert, ctl_err *err)
+{
+	struct build *b = ctx;
+	char *subj;
+
+	if (ctl_spec_sast_of(&b->spec, cert) < 0) {
+		subj = ctl_name_string(X509_get_subject_name(cert));
+		ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+			    "the token's certificate (%s) is not one of the file's SAST records; "
+			    "phones could never verify it (add it with --sast). No PIN was asked for.",
+			    subj ? subj : "?");
+		free(subj);
+		return CTL_E_REFUSED;
+	}
+	if (b->judged && !X509_cmp(b->judged, cert))
+		return CTL_OK;
+	if (judge(b, cert, true))
+		return CTL_E_REFUSED;   /* said already */
+	return CTL_OK;
+}
+
+static int load_cert(const char *path, X509 **x)
+{
+	ctl_err err;
+
+	if (ctl_cert_load(path, x, &err))
+		return report(path, &err);
+	return EXIT_OK;
+}
+
+/* Judge the signer before opening a key or a token, when its certificate
+ * is known; for a PEM key whose certificate is found by matching, refuse
+ * early when no SAST record at all would be taken by phones. */
+static int judge_early(struct build *b)
+{
+	X509 *x = NULL;
+	int rc;
+
+	if (b->signer_cert) {
+		if ((rc = load_cert(b->signer_cert, &x)))
+			return rc;
+		if (ctl_spec_sast_of(&b->spec, x) < 0) {
+			char *subj = ctl_name_string(X509_get_subject_name(x));
+			msg_error("the signer certificate `%s' (%s) is not one of the file's SAST "
+				  "records; phones could never verify it (add it with --sast)",
+				  b->signer_cert, subj ? subj : "?");
+			free(subj);
+			X509_free(x);
+			return EXIT_REFUSED;
+		}
+		rc = judge(b, x, b->uri != NULL);
+		X509_free(x);
+		return rc;
+	}
+	if (b->uri)
+		return EXIT_OK;   /* judged in token_check, before the login */
+	for (size_t i = 0; i < b->spec.n; i++) {
+		ctl_phone_result r;
+		ctl_err err;
+
+		if (b->spec.e[i].role == CTL_ROLE_SAST && b->spec.e[i].cert &&
+		    !ctl_phone_judge_cert(&b->held, b->itl, b->spec.e[i].cert, &b->tv, &r, &err) &&
+		    (r.verdict == CTL_PHONE_ACCEPTED || (r.verdict == CTL_PHONE_VIA_TVS && b->via_tvs)))
+			return EXIT_OK;
+	}
+	/* None would do: say so with the first SAST record's verdict. */
+	for (size_t i = 0; i < b->spec.n; i++)
+		if (b->spec.e[i].role == CTL_ROLE_SAST && b->spec.e[i].cert)
+			return judge(b, b->spec.e[i].cert, false);
+	return EXIT_OK;
+}
+
+/* ---- step 5: sign ----------------------------------------------------------------- */
+
+static int open_signer(struct build *b)
+{
+	ctl_err err;
+	int rc;
+
+	if (b->uri) {
+		ctl_token_opts to = {
+			.uri = b->uri, .module = b->module,
+			.pin = {.source = b->pin_source, .env = b->pin_env,
+				.interactive = !b->pin_source && !b->pin_env},
+			.warn = token_warn,
+			.check_cert = token_check,
+			.ctx = b,
+		};
+		if (ctl_token_signer_open(&to, &b->signer, &err)) {
+			if (b->refused)
+				return EXIT_REFUSED;
+			return report(NULL, &err);
+		}
+		return EXIT_OK;
+	}
+	if (ctl_pem_signer_open(b->key, get_pass, &b->ps, &b->signer, &b->w, &err))
+		return b->ps.failed ? report(NULL, &b->ps.err) : report(NULL, &err);
+	if (b->signer_cert) {
+		X509 *x = NULL;
+
+		if ((rc = load_cert(b->signer_cert, &x)))
+			return rc;
+		rc = ctl_signer_set_cert(b->signer, x, b->signer_cert, &err) ? report(NULL, &err) : 0;
+		X509_free(x);
+		return rc;
+	}
+	for (size_t i = 0; i < b->spec.n && !b->signer->cert; i++)
+		if (b->spec.e[i].role == CTL_ROLE_SAST && b->spec.e[i].cert &&
+		    ctl_signer_matches(b->signer, b->spec.e[i].cert) &&
+		    ctl_signer_set_cert(b->signer, b->spec.e[i].cert, b->spec.e[i].source, &err))
+			return report(NULL, &err);
+	if (!b->signer->cert) {
+		msg_error("key `%s' belongs to none of the SAST certificates given; "
+			  "the signer must be a SAST record (add --sast, or name "
+			  "--signer-cert)", b->key);
+		return EXIT_REFUSED;
+	}
+	return judge(b, b->signer->cert, false);
+}
+
+/* ---- step 6: write and report ---------------------------------------------------- */
+
+/* Unlink a half-written temporary file on SIGINT/SIGTERM, then die of it. */
+static void on_signal(int sig)
+{
+	const char *t = ctl_write_tmpname();
+
+	if (t[0])
+		unlink(t);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void summary(struct build *b, const ctl_file *built)
+{
+	const struct held_file *prev = b->itl ? &b->held_itl : &b->held_ctl;
+	const char *kept = prev->set && !strcmp(prev->from, "the output file")
+				   ? (b->backup ? " (the previous file, kept as .bak)" : " (the previous file)")
+				   : "";
+	ctl_diff d;
+	ctl_err err;
+
+	fprintf(stderr, "ctlsign: wrote %s (%zu bytes, %zu records), signed with %s%s%s\n",
+		b->output, b->flen, b->spec.n, b->signer->desc, b->plan.describe ? ": " : "",
+		b->plan.describe ? b->plan.describe : "");
+	fprintf(stderr, "ctlsign: phones: %s: %s\n", ctl_phone_verdict_word(b->verdict.verdict),
+		b->verdict.why);
+	if (!prev->set || !built)
+		return;
+	if (ctl_diff_files(prev->L.f, built, &d, &err)) {
+		report(NULL, &err);
+		return;
+	}
+	fprintf(stderr, "ctlsign: changes against %s%s, what phones hold:\n", prev->L.path, kept);
+	print_changes(stderr, "  ", prev->L.f, built, &d);
+	ctl_diff_free(&d);
+}
+
+static void print_json(struct build *b, const ctl_file *built)
+{
+	const struct held_file *prev = b->itl ? &b->held_itl : &b->held_ctl;
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned mdlen;
+	ctl_certinfo ci;
+	ctl_diff d;
+	ctl_err err;
+
+	json_object_object_add(o, "output", json_text(b->output));
+	json_object_object_add(o, "kind", json_object_new_string(b->itl ? "ITL" : "CTL"));
+	json_object_object_add(o, "length", json_object_new_int64((int64_t)b->flen));
+	EVP_Digest(b->file, b->flen, md, &mdlen, EVP_sha1(), NULL);
+	json_object_object_add(o, "sha1", json_hex(md, mdlen));
+	json_object_object_add(o, "records", json_object_new_int64((int64_t)b->spec.n));
+	json_object_object_add(o, "timestamp", json_object_new_int64(b->spec.timestamp));
+	json_object_object_add(o, "signer", json_text(b->signer->desc));
+	if (!ctl_certinfo_get(b->signer->cert, &ci, NULL)) {
+		json_object_object_add(o, "signer_subject", json_text(ci.subject));
+		ctl_certinfo_free(&ci);
+	}
+	json_object_object_add(o, "held", prev->set ? json_text(prev->L.path) : NULL);
+	json_object_object_add(o, "phones", verdict_json(&b->verdict));
+	if (prev->set && built && !ctl_diff_files(prev->L.f, built, &d, &err)) {
+		json_object_object_add(o, "changes", changes_json(prev->L.f, built, &d));
+		ctl_diff_free(&d);
+	} else {
+		json_object_object_add(o, "changes", NULL);
+	}
+	for (size_t i = 0; i < b->w.n; i++)
+		json_object_array_add(a, json_text(b->w.msg[i]));
+	json_object_object_add(o, "warnings", a);
+	json_print(o);
+	json_object_put(o);
+}
+
+static int sign_and_write(struct build *b)
+{
+	ctl_write_opts wo = {.mode = 0644, .backup = b->backup};
+	ctl_file *built = NULL;
+	ctl_err err;
+
+	if (ctl_build(&b->spec, b->signer, &b->file, &b->flen, &b->w, &err))
+		return report(NULL, &err);
+	for (size_t i = 0; i < b->w.n; i++)
+		msg_warn("%s", b->w.msg[i]);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	{
-		ctl_write_opts wo = {.mode = 0644, .backup = backup};
-		if (ctl_write_atomic(output, file, flen, &wo, &err)) {
-			rc = report(output, &err);
-			goto out;
-		}
-	}
-	if (json) {
-		json_object *o = json_object_new_object(), *a = json_object_new_array();
-		uint8_t md[EVP_MAX_MD_SIZE];
-		unsigned mdlen;
-		ctl_certinfo ci;
+	if (ctl_write_atomic(b->output, b->file, b->flen, &wo, &err))
+		return report(b->output, &err);
+	/* ctl_build parsed and verified it already: this cannot fail but for memory. */
+	if (ctl_parse(b->file, b->flen, &built, &err))
+		built = NULL;
+	if (b->json)
+		print_json(b, built);
+	else if (!cli_quiet)
+		summary(b, built);
+	ctl_free(built);
+	return EXIT_OK;
+}
 
-		json_object_object_add(o, "output", json_object_new_string(output));
-		json_object_object_add(o, "kind", json_object_new_string(spec.itl ? "ITL" : "CTL"));
-		json_object_object_add(o, "length", json_object_new_int64((int64_t)flen));
-		EVP_Digest(file, flen, md, &mdlen, EVP_sha1(), NULL);
-		json_object_object_add(o, "sha1", json_hex(md, mdlen));
-		json_object_object_add(o, "records", json_object_new_int64((int64_t)spec.n));
-		json_object_object_add(o, "timestamp", json_object_new_int64(spec.timestamp));
-		json_object_object_add(o, "signer", json_object_new_string(signer->desc));
-		if (!ctl_certinfo_get(signer->cert, &ci, NULL)) {
-			json_object_object_add(o, "signer_subject", json_object_new_string(ci.subject));
-			ctl_certinfo_free(&ci);
-		}
-		for (size_t i = 0; i < w.n; i++)
-			json_object_array_add(a, json_object_new_string(w.msg[i]));
-		json_object_object_add(o, "warnings", a);
-		json_print(o);
-		json_object_put(o);
-	} else if (!cli_quiet) {
-		fprintf(stderr, "ctlsign: wrote %s (%zu bytes, %zu records), signed with %s%s%s\n",
-			output, flen, spec.n, signer->desc, plan.describe ? ": " : "",
-			plan.describe ? plan.describe : "");
+int build_main(int argc, char **argv)
+{
+	struct build b = {.backup = true};
+	ctl_err err;
+	int rc;
+
+	b.spec.digest_code = CTL_DIGEST_SHA1;
+	b.spec.signer_version = -1;
+	if ((rc = parse_args(&b, argc, argv)) || (rc = assemble(&b)) || (rc = find_held(&b)))
+		goto out;
+	if (ctl_spec_keep_held_strings(&b.spec, b.itl ? b.held.itl : b.held.ctl) < 0) {
+		msg_error("out of memory");
+		rc = EXIT_INTERNAL;
+		goto out;
 	}
+	if (ctl_spec_check(&b.spec, &b.w, &err)) {
+		rc = report(NULL, &err);
+		goto out;
+	}
+	if ((rc = tvs_view(&b)) || (rc = judge_early(&b)) || (rc = open_signer(&b)))
+		goto out;
+	if ((!b.judged || X509_cmp(b.judged, b.signer->cert)) &&
+	    (rc = judge(&b, b.signer->cert, b.uri != NULL)))
+		goto out;
+	rc = sign_and_write(&b);
 out:
-	free(file);
-	ctl_signer_free(signer);
-	ctl_plan_free(&plan);
-	ctl_cluster_free(cluster);
-	ctl_spec_free(&spec);
-	ctl_warnings_free(&w);
+	if (rc < 0)
+		rc = EXIT_OK;   /* --help */
+	free(b.file);
+	ctl_signer_free(b.signer);
+	ctl_plan_free(&b.plan);
+	ctl_cluster_free(b.cluster);
+	ctl_spec_free(&b.spec);
+	ctl_warnings_free(&b.w);
+	ctl_tvs_view_free(&b.tv);
+	X509_free(b.judged);
+	load_free(&b.held_ctl.L);
+	load_free(&b.held_itl.L);
 	return rc;
 }

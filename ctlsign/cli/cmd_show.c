@@ -11,7 +11,7 @@
 static void show_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ctlsign show [--long] [--json] [--trust FILE] FILE\n\n"
+		"Usage: ctlsign show [--long] [--json] [--trust FILE] [--legacy-digest-codes] FILE\n\n"
 		"Print a CTLFile.tlv / ITLFile.tlv the way CUCM's `show ctl` / `show itl`\n"
 		"does, then verify its signature.\n\n"
 		"  -l, --long        also print the values CUCM leaves out (digest, key size,\n"
@@ -19,6 +19,8 @@ static void show_usage(FILE *out)
 		"  -j, --json        print one JSON document instead\n"
 		"  -t, --trust FILE  verify against the SAST certificates of FILE (a trust list\n"
 		"                    or PEM/DER certificates) instead of the file's own records\n"
+		"      --legacy-digest-codes  read digest codes 3 and 4 as the older numbering\n"
+		"                    (3 = SHA-384, 4 = SHA-512) when the signature says so\n"
 		"  -h, --help        this help\n\n"
 		"Exit status: 0 valid, 1 signature invalid or signer not trusted, 2 usage,\n"
 		"3 malformed file, 4 cannot read the file.\n");
@@ -213,10 +215,11 @@ int show_main(int argc, char **argv)
 		{"long", no_argument, NULL, 'l'},
 		{"json", no_argument, NULL, 'j'},
 		{"trust", required_argument, NULL, 't'},
+		{"legacy-digest-codes", no_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	bool lng = false, json = false;
+	bool lng = false, json = false, legacy = false;
 	const char *trust_path = NULL;
 	ctl_trust *trust = NULL;
 	ctl_verify_result vr;
@@ -232,6 +235,7 @@ int show_main(int argc, char **argv)
 		case 'l': lng = true; break;
 		case 'j': json = true; break;
 		case 't': trust_path = optarg; break;
+		case 'L': legacy = true; break;
 		case 'h': show_usage(stdout); return EXIT_OK;
 		default: show_usage(stderr); return EXIT_USAGE;
 		}
@@ -259,7 +263,10 @@ int show_main(int argc, char **argv)
 			printf("Error parsing the %s File.\n", load_kind(&L));
 		goto out;
 	}
-	vst = ctl_verify(L.buf, L.len, L.f, trust, now, &vr, &err);
+	{
+		ctl_verify_opts vo = {.trust = trust, .now = now, .legacy_digest_codes = legacy};
+		vst = ctl_verify_ex(L.buf, L.len, L.f, &vo, &vr, &err);
+	}
 	rc = exit_code_for(vst);
 	if (json) {
 		json_object *o = describe_json(&L, &vr, vst, now);

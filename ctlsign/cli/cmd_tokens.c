@@ -2,6 +2,7 @@
  * ready-to-paste URIs, then the PC/SC readers. */
 #include "cli.h"
 #include "ctl.h"
+#include "identity.h"
 #include "io.h"
 #include "pcsc.h"
 #include "token.h"
@@ -72,39 +73,20 @@ struct ctl_mark {
 	bool signer;    /* matches the header's SERIALNUMBER + CANAME */
 };
 
-static bool serial_eq(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
-{
-	while (an > 1 && *a == 0)
-		a++, an--;
-	while (bn > 1 && *b == 0)
-		b++, bn--;
-	return an == bn && !memcmp(a, b, an);
-}
-
+/* The certificate is matched as phones match it: serial and issuer (as a
+ * Distinguished Name, whoever wrote the strings), confirmed by the key. */
 static struct ctl_mark mark_of(const ctl_file *f, X509 *x)
 {
 	struct ctl_mark m = {0, false};
-	size_t sn = 0;
-	uint8_t *s = ctl_serial_bytes(x, &sn);
-	char *iss = ctl_name_string(X509_get_issuer_name(x));
 	const ctl_tlv *hs;
 
-	if (!f || !s || !iss)
-		goto out;
-	for (size_t i = 0; i < f->nrec && !m.record; i++) {
-		const ctl_record *r = &f->rec[i];
-		const ctl_tlv *rs = ctl_rec_find(r, CTL_R_SERIALNUMBER);
-
-		if (ctl_rec_function(r) == CTL_ROLE_SAST && rs && serial_eq(rs->val, rs->len, s, sn) &&
-		    !strcmp(ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME)), iss))
+	if (!f)
+		return m;
+	for (size_t i = 0; i < f->nrec && !m.record; i++)
+		if (ctl_rec_function(&f->rec[i]) == CTL_ROLE_SAST && ctl_record_holds(&f->rec[i], x))
 			m.record = (int)i + 1;
-	}
 	hs = ctl_hdr_find(f, CTL_H_SERIALNUMBER);
-	m.signer = hs && serial_eq(hs->val, hs->len, s, sn) &&
-		   !strcmp(ctl_tlv_str(ctl_hdr_find(f, CTL_H_CANAME)), iss);
-out:
-	free(s);
-	free(iss);
+	m.signer = hs && ctl_cert_is(x, hs->val, hs->len, ctl_tlv_str(ctl_hdr_find(f, CTL_H_CANAME)));
 	return m;
 }
 

@@ -1,6 +1,12 @@
-/* ctlsign verify: is the signature valid, and who signed? */
+/* ctlsign verify: is the signature valid, who signed, and would the phones
+ * holding today's lists take the file? */
 #include "cli.h"
 #include "load.h"
+#include "render.h"
+
+#include "cluster.h"
+#include "phone.h"
+#include "plan.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -10,44 +16,183 @@
 static void verify_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ctlsign verify [--trust FILE] [--json] [-q] FILE\n\n"
+		"Usage: ctlsign verify [--trust FILE]... [--cluster FILE] [--via-tvs] [--json] [-q] FILE\n\n"
 		"Check the RSA signature of a CTLFile.tlv / ITLFile.tlv and say who signed it.\n"
-		"The signer is looked up by serial number and issuer among the SAST records\n"
-		"of the file itself, or with --trust among the SAST certificates of FILE.\n\n"
-		"  -t, --trust FILE  trust only the SAST records of this trust list (the one\n"
-		"                    phones hold now), or the certificates of a PEM/DER file\n"
+		"The signer is looked up by serial number and issuer (compared as a\n"
+		"Distinguished Name) among the SAST records of the file itself, or with\n"
+		"--trust among what phones hold.\n\n"
+		"  -t, --trust FILE  the CTL or ITL phones hold now (repeat for both): the file\n"
+		"                    is judged the way phones judge it (docs/trust-model.md);\n"
+		"                    or PEM/DER certificates to trust as signers\n"
+		"  -c, --cluster FILE  the cluster after the change, for TVS: its TVS\n"
+		"                    certificates and the certificates TVS vouches for\n"
+		"      --via-tvs     exit 0 when only phones that can ask TVS take the file\n"
+		"      --legacy-digest-codes  read digest codes 3 and 4 as the older numbering\n"
+		"                    (3 = SHA-384, 4 = SHA-512) when the signature says so\n"
 		"  -j, --json        print the result as JSON\n"
 		"  -q, --quiet       print nothing; the exit status tells\n"
 		"  -h, --help        this help\n\n"
 		"Signature validity and certificate expiry are reported separately: an\n"
 		"expired certificate does not make a valid signature invalid.\n\n"
-		"Exit status: 0 signature valid, 1 signature invalid or signer not found or\n"
-		"not trusted, 2 usage, 3 malformed file, 4 cannot read a file.\n");
+		"Exit status: 0 signature valid (and, with --trust, phones take it), 1 signature\n"
+		"invalid, signer not found, or phones would reject it, 2 usage, 3 malformed\n"
+		"file, 4 cannot read a file.\n\n"
+		"Examples:\n"
+		"  ctlsign verify CTLFile.tlv\n"
+		"  ctlsign verify --trust CTLFile.tlv.bak --trust ITLFile.tlv --cluster cluster.ini CTLFile.tlv\n");
+}
+
+enum { O_VIA_TVS = 256, O_LEGACY };
+
+/* Held lists named by --trust, PEM/DER anchors, and the TVS view. */
+struct trust_in {
+	loaded lists[2];
+	size_t nlists;
+	ctl_trust *pem;
+	ctl_held held;
+	ctl_cluster *cluster;
+	ctl_tvs_view tv;
+};
+
+static void trust_in_free(struct trust_in *t)
+{
+	for (size_t i = 0; i < t->nlists; i++)
+		load_free(&t->lists[i]);
+	ctl_trust_free(t->pem);
+	ctl_cluster_free(t->cluster);
+	ctl_tvs_view_free(&t->tv);
+}
+
+/* One --trust FILE: a trust list phones hold, else PEM/DER certificates. */
+static int add_trust(struct trust_in *t, const char *path, bool quiet)
+{
+	loaded L;
+	ctl_err err;
+	bool itl;
+
+	if (load_file(path, &L) == CTL_OK) {
+		itl = !strcmp(ctl_kind(L.f), "ITL");
+		if ((itl && t->held.itl) || (!itl && t->held.ctl) || t->nlists == 2) {
+			if (!quiet)
+				msg_error("--trust: `%s' is a second %s: phones hold one CTL and one ITL",
+					  path, itl ? "ITL" : "CTL");
+			load_free(&L);
+			return EXIT_USAGE;
+		}
+		t->lists[t->nlists] = L;
+		if (itl) {
+			t->held.itl = t->lists[t->nlists].f;
+			t->held.itl_path = path;
+		} else {
+			t->held.ctl = t->lists[t->nlists].f;
+			t->held.ctl_path = path;
+		}
+		t->nlists++;
+		return EXIT_OK;
+	}
+	if (L.err.status != CTL_E_MALFORMED || t->pem) {
+		int rc = quiet ? exit_code_for(L.err.status) : report(path, &L.err);
+		load_free(&L);
+		return rc;
+	}
+	load_free(&L);
+	if (ctl_trust_load(path, &t->pem, &err))
+		return quiet ? exit_code_for(err.status) : report(path, &err);
+	return EXIT_OK;
+}
+
+static void print_valid(const loaded *L, const ctl_verify_result *vr, const ctl_trust *t,
+			time_t now)
+{
+	ctl_certinfo ci;
+	uint32_t ts = 0;
+	char when[32], until[32];
+
+	ctl_tlv_u32(ctl_hdr_find(L->f, CTL_H_TIMESTAMP), &ts);
+	iso_utc((time_t)ts, when, sizeof(when));
+	printf("%s: signature valid (%s, RSA %d-bit), signed %s\n", L->path,
+	       ctl_digest_nid_name(vr->digest_nid), vr->signer_bits, when);
+	if (vr->signer_cert && !ctl_certinfo_get(vr->signer_cert, &ci, NULL)) {
+		char subj[1024], iss[1024];
+		text_safe(ci.subject, subj, sizeof(subj), false);
+		text_safe(ci.issuer, iss, sizeof(iss), false);
+		printf("signer: %s\n        serial %s, issuer %s\n", subj, ci.serial_hex, iss);
+		ctl_certinfo_free(&ci);
+	} else if (!vr->signer_cert) {
+		printf("signer: record %d has no certificate; verified with its PUBLICKEY\n",
+		       vr->signer_record);
+	}
+	if (vr->anchor && vr->anchor->record)
+		printf("trusted through: %s (record %d, %s)%s\n", vr->anchor->source,
+		       vr->anchor->record, ctl_role_keyword((unsigned)vr->anchor->role),
+		       vr->signer_record ? "" : "; the signer is not a SAST record of this file");
+	else if (vr->anchor && t)
+		printf("trusted through: %s (certificate %d)%s\n", vr->anchor->source,
+		       (int)(vr->anchor - t->a) + 1,
+		       vr->signer_record ? "" : "; the signer is not a SAST record of this file");
+	else
+		printf("signer record: %d (SAST)\n", vr->signer_record);
+	if (vr->note[0])
+		printf("note: %s\n", vr->note);
+	if (vr->warning[0])
+		printf("warning: %s\n", vr->warning);
+	iso_utc(vr->signer_not_after, until, sizeof(until));
+	if (vr->signer_cert && vr->signer_expired)
+		printf("warning: the signer's certificate expired on %s%s; the signature itself is valid\n",
+		       until, vr->signer_expired_at_signing ? " (already when the file was signed)" : "");
+	for (size_t i = 0; i < L->f->nrec; i++) {
+		const ctl_record *r = &L->f->rec[i];
+		if (!r->cert || r->cert == vr->signer_cert || ctl_certinfo_get(r->cert, &ci, NULL))
+			continue;
+		if (ci.not_after != (time_t)-1 && ci.not_after < now) {
+			const char *kw = ctl_role_keyword((unsigned)ctl_rec_function(r));
+			char subj[1024];
+			iso_utc(ci.not_after, until, sizeof(until));
+			text_safe(ci.subject, subj, sizeof(subj), false);
+			printf("warning: record %zu (%s, %s) certificate expired on %s\n", i + 1,
+			       kw ? kw : "role ?", subj, until);
+		}
+		ctl_certinfo_free(&ci);
+	}
 }
 
 int verify_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"trust", required_argument, NULL, 't'},
+		{"cluster", required_argument, NULL, 'c'},
+		{"via-tvs", no_argument, NULL, O_VIA_TVS},
+		{"legacy-digest-codes", no_argument, NULL, O_LEGACY},
 		{"json", no_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *trust_path = NULL;
-	bool json = false, quiet = false;
-	ctl_trust *trust = NULL;
+	const char *trusts[8], *cluster_path = NULL;
+	size_t ntrust = 0;
+	bool json = false, quiet = false, via_tvs = false, model;
+	struct trust_in T = {0};
+	ctl_verify_opts vo = {.now = time(NULL)};
 	ctl_verify_result vr;
+	ctl_phone_result pr;
 	ctl_err err;
-	loaded L;
-	int c, rc;
-	time_t now = time(NULL);
+	loaded L = {0};
+	int c, rc = EXIT_OK;
 	ctl_status vst;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:jqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:c:jqh", opts, NULL)) != -1) {
 		switch (c) {
-		case 't': trust_path = optarg; break;
+		case 't':
+			if (ntrust == sizeof(trusts) / sizeof(trusts[0])) {
+				msg_error("verify: too many --trust");
+				return EXIT_USAGE;
+			}
+			trusts[ntrust++] = optarg;
+			break;
+		case 'c': cluster_path = optarg; break;
+		case O_VIA_TVS: via_tvs = true; break;
+		case O_LEGACY: vo.legacy_digest_codes = true; break;
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'h': verify_usage(stdout); return EXIT_OK;
@@ -59,18 +204,89 @@ int verify_main(int argc, char **argv)
 		verify_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (trust_path && ctl_trust_load(trust_path, &trust, &err))
-		return quiet ? exit_code_for(err.status) : report(trust_path, &err);
+	for (size_t i = 0; i < ntrust; i++)
+		if ((rc = add_trust(&T, trusts[i], quiet)))
+			goto out;
+	if (T.pem && T.nlists) {
+		msg_error("verify: --trust takes the lists phones hold or certificates, not both");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	model = T.nlists > 0;
+	if ((cluster_path || via_tvs) && !model) {
+		msg_error("verify: --cluster and --via-tvs go with --trust naming what phones hold");
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (load_file(argv[optind], &L)) {
 		rc = quiet ? exit_code_for(L.err.status) : report(L.path, &L.err);
 		goto out;
 	}
-	vst = ctl_verify(L.buf, L.len, L.f, trust, now, &vr, &err);
+	if (model) {
+		T.held.ctl_known = T.held.itl_known = true;
+		if (cluster_path) {
+			if (ctl_cluster_load(cluster_path, &T.cluster, &err) ||
+			    ctl_plan_tvs_view(T.cluster, &T.tv, &err)) {
+				rc = quiet ? exit_code_for(err.status) : report(NULL, &err);
+				goto out;
+			}
+		} else if (!strcmp(ctl_kind(L.f), "ITL") &&
+			   ctl_tvs_view_add_file(&T.tv, L.f, &err)) {
+			rc = quiet ? exit_code_for(err.status) : report(NULL, &err);
+			goto out;
+		}
+		if (!T.tv.from)
+			T.tv.from = cluster_path ? cluster_path : L.path;
+		if (ctl_phone_judge_file(&T.held, L.buf, L.len, L.f, &T.tv, &vo, &pr, &err)) {
+			rc = quiet ? exit_code_for(err.status) : report(L.path, &err);
+			goto out;
+		}
+		/* The path phones take: verify along it for the details printed. */
+		{
+			ctl_trust *anchors = NULL;
+			if (pr.path == CTL_PATH_HELD && !ctl_held_anchors(&T.held, !strcmp(ctl_kind(L.f), "ITL"),
+									  &anchors, &err))
+				vo.trust = anchors;
+			vst = ctl_verify_ex(L.buf, L.len, L.f, &vo, &vr, &err);
+			vo.trust = NULL;
+			if (pr.verdict == CTL_PHONE_ACCEPTED || (pr.verdict == CTL_PHONE_VIA_TVS && via_tvs))
+				rc = vst == CTL_OK ? EXIT_OK : exit_code_for(vst);
+			else
+				rc = EXIT_VERIFY;
+			if (!quiet && json) {
+				json_object *o = describe_json(&L, &vr, vst, vo.now);
+				json_object_object_add(o, "phones", verdict_json(&pr));
+				json_print(o);
+				json_object_put(o);
+			}
+			if (!quiet && !json) {
+				if (vst == CTL_OK)
+					print_valid(&L, &vr, anchors, vo.now);
+				if (pr.verdict == CTL_PHONE_ACCEPTED) {
+					printf("phones: accepted: %s\n", pr.why);
+				} else if (pr.verdict == CTL_PHONE_VIA_TVS) {
+					printf("phones: accepted only through TVS: %s\n", pr.why);
+					printf("caveat: %s\n", pr.caveat);
+					if (!via_tvs)
+						msg_error("`%s': phones without Security by Default reject it "
+							  "(--via-tvs accepts the TVS path)", L.path);
+				} else {
+					msg_error("`%s': phones would reject it: %s", L.path, pr.why);
+					print_held_signers(stderr, "ctlsign: ", &T.held,
+							   !strcmp(ctl_kind(L.f), "ITL"));
+				}
+			}
+			ctl_trust_free(anchors);
+		}
+		goto out;
+	}
+	vo.trust = T.pem;
+	vst = ctl_verify_ex(L.buf, L.len, L.f, &vo, &vr, &err);
 	rc = exit_code_for(vst);
 	if (quiet)
 		goto out;
 	if (json) {
-		json_object *o = describe_json(&L, &vr, vst, now);
+		json_object *o = describe_json(&L, &vr, vst, vo.now);
 		json_print(o);
 		json_object_put(o);
 	}
@@ -81,55 +297,10 @@ int verify_main(int argc, char **argv)
 			report(L.path, &err);
 		goto out;
 	}
-	if (!json) {
-		ctl_certinfo ci;
-		uint32_t ts = 0;
-		char when[32], until[32];
-
-		ctl_tlv_u32(ctl_hdr_find(L.f, CTL_H_TIMESTAMP), &ts);
-		iso_utc((time_t)ts, when, sizeof(when));
-		printf("%s: signature valid (%s, RSA %d-bit), signed %s\n", L.path,
-		       ctl_digest_nid_name(vr.digest_nid), vr.signer_bits, when);
-		if (vr.signer_cert && !ctl_certinfo_get(vr.signer_cert, &ci, NULL)) {
-			char subj[1024], iss[1024];
-			text_safe(ci.subject, subj, sizeof(subj), false);
-			text_safe(ci.issuer, iss, sizeof(iss), false);
-			printf("signer: %s\n        serial %s, issuer %s\n", subj, ci.serial_hex, iss);
-			ctl_certinfo_free(&ci);
-		} else if (!vr.signer_cert) {
-			printf("signer: record %d has no certificate; verified with its PUBLICKEY\n",
-			       vr.signer_record);
-		}
-		if (trust)
-			printf("trusted through: %s (certificate %d)%s\n", trust->source,
-			       vr.signer_trust,
-			       vr.signer_record ? "" : "; the signer is not a SAST record of this file");
-		else
-			printf("signer record: %d (SAST)\n", vr.signer_record);
-		if (vr.note[0])
-			printf("note: %s\n", vr.note);
-		iso_utc(vr.signer_not_after, until, sizeof(until));
-		if (vr.signer_cert && vr.signer_expired)
-			printf("warning: the signer's certificate expired on %s%s; the signature itself is valid\n",
-			       until, vr.signer_expired_at_signing ? " (already when the file was signed)" : "");
-		for (size_t i = 0; i < L.f->nrec; i++) {
-			const ctl_record *r = &L.f->rec[i];
-			if (!r->cert || r->cert == vr.signer_cert ||
-			    ctl_certinfo_get(r->cert, &ci, NULL))
-				continue;
-			if (ci.not_after != (time_t)-1 && ci.not_after < now) {
-				const char *kw = ctl_role_keyword((unsigned)ctl_rec_function(r));
-				char subj[1024];
-				iso_utc(ci.not_after, until, sizeof(until));
-				text_safe(ci.subject, subj, sizeof(subj), false);
-				printf("warning: record %zu (%s, %s) certificate expired on %s\n", i + 1,
-				       kw ? kw : "role ?", subj, until);
-			}
-			ctl_certinfo_free(&ci);
-		}
-	}
+	if (!json)
+		print_valid(&L, &vr, T.pem, vo.now);
 out:
 	load_free(&L);
-	ctl_trust_free(trust);
+	trust_in_free(&T);
 	return rc;
 }

@@ -19,6 +19,7 @@ static const struct {
 	{"show", show_main, "print a CTL/ITL file the way CUCM's `show ctl` does"},
 	{"verify", verify_main, "check a CTL/ITL signature and say who signed it"},
 	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates"},
+	{"diff", diff_main, "what changed between two CTL/ITL files; will phones take the new?"},
 	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers"},
 };
 
@@ -32,11 +33,12 @@ static void usage(FILE *out)
 	fprintf(out, "\n`ctlsign <command> --help` describes each command.\n\n"
 		     "Exit status:\n"
 		     "  0    success (verify: signature valid)\n"
-		     "  1    signature invalid, signer not found or not trusted\n"
+		     "  1    signature invalid, signer not found or not trusted, phones would reject it\n"
 		     "  2    usage error\n"
 		     "  3    malformed input (trust list, certificate, key, cluster file)\n"
 		     "  4    I/O error (cannot read or write a file)\n"
-		     "  5    refused as unsafe (expired certificate, key/signer mismatch, limits)\n"
+		     "  5    refused as unsafe (phones would reject it, token rules, expired\n"
+		     "       certificate, key/signer mismatch, limits)\n"
 		     "  6    credential or token error (wrong PIN or passphrase, PIN locked, login refused)\n"
 		     "  7    token removed or not present\n"
 		     "  70   internal error\n"

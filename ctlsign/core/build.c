@@ -2,6 +2,7 @@
 #include "build.h"
 
 #include "ctl.h"
+#include "identity.h"
 #include "io.h"
 #include "verify.h"
 
@@ -82,10 +83,36 @@ void ctl_spec_free(ctl_spec *s)
 		X509_free(s->e[i].cert);
 		free(s->e[i].dns);
 		free(s->e[i].source);
+		free(s->e[i].subject_str);
+		free(s->e[i].issuer_str);
+		free(s->e[i].raw);
 	}
 	free(s->e);
 	s->e = NULL;
 	s->n = 0;
+}
+
+ctl_status ctl_spec_add_raw(ctl_spec *s, const ctl_record *r, const uint8_t *bytes,
+			    const char *source, ctl_err *err)
+{
+	const ctl_tlv *dns = ctl_rec_find(r, CTL_R_DNSNAME), *ip = ctl_rec_find(r, CTL_R_IPADDRESS);
+	const ctl_tlv *subj = ctl_rec_find(r, CTL_R_SUBJECTNAME), *iss = ctl_rec_find(r, CTL_R_ISSUERNAME);
+	ctl_entry *e;
+	ctl_status rc;
+
+	if (r->cert && !X509_up_ref(r->cert))
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	if ((rc = ctl_spec_add(s, ctl_rec_function(r), dns ? ctl_tlv_str(dns) : NULL,
+			       ip && ip->len == 4 ? ip->val : NULL, r->cert, false, source, err)))
+		return rc;
+	e = &s->e[s->n - 1];
+	e->token = ctl_rec_function(r) == CTL_ROLE_SAST && !(dns && ctl_tlv_str(dns)[0]);
+	e->rawlen = r->len;
+	if (!(e->raw = malloc(r->len)) || (subj && !(e->subject_str = strdup(ctl_tlv_str(subj)))) ||
+	    (iss && !(e->issuer_str = strdup(ctl_tlv_str(iss)))))
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	memcpy(e->raw, bytes, r->len);
+	return CTL_OK;
 }
 
 ctl_status ctl_cert_load(const char *path, X509 **out, ctl_err *err)
@@ -162,51 +189,6 @@ static void bb_u8(struct bb *b, uint8_t tag, unsigned v)
 	bb_tlv(b, tag, &x, 1);
 }
 
-/* Public key bytes as CUCM writes them: RSA as PKCS#1 RSAPublicKey, EC as
- * the uncompressed point. */
-static ctl_status pubkey_bytes(X509 *x, uint8_t **out, size_t *n, ctl_err *err)
-{
-	EVP_PKEY *pk = X509_get0_pubkey(x);
-	unsigned char *p = NULL;
-	int len;
-
-	*out = NULL;
-	if (!pk)
-		return ctl_err_ssl(err, CTL_E_MALFORMED, "cannot read the certificate's public key");
-	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
-		if ((len = i2d_PublicKey(pk, &p)) <= 0)
-			return ctl_err_ssl(err, CTL_E_INTERNAL, "cannot encode the RSA public key");
-		*out = malloc((size_t)len);
-		if (*out)
-			memcpy(*out, p, (size_t)len);
-		OPENSSL_free(p);
-		*n = (size_t)len;
-	} else if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC) {
-		size_t plen = 0;
-		uint8_t buf[256];
-		/* The certificate's own encoding may be compressed: ask for the
-		 * uncompressed point explicitly. */
-		EVP_PKEY *dup = EVP_PKEY_dup(pk);
-		if (!dup || EVP_PKEY_set_utf8_string_param(dup, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-							   "uncompressed") <= 0 ||
-		    EVP_PKEY_get_octet_string_param(dup, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf,
-						    sizeof(buf), &plen) <= 0) {
-			EVP_PKEY_free(dup);
-			return ctl_err_ssl(err, CTL_E_INTERNAL, "cannot encode the EC public key");
-		}
-		EVP_PKEY_free(dup);
-		if ((*out = malloc(plen)))
-			memcpy(*out, buf, plen);
-		*n = plen;
-	} else {
-		return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
-				   "certificate key is neither RSA nor EC; phones accept only those");
-	}
-	if (!*out)
-		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-	return CTL_OK;
-}
-
 ctl_status ctl_record_bytes(const ctl_entry *e, uint8_t **out, size_t *outlen, ctl_err *err)
 {
 	struct bb b = {0};
@@ -219,6 +201,13 @@ ctl_status ctl_record_bytes(const ctl_entry *e, uint8_t **out, size_t *outlen, c
 	ctl_status rc = CTL_OK;
 
 	*out = NULL;
+	if (e->raw) {
+		if (!(*out = malloc(e->rawlen)))
+			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		memcpy(*out, e->raw, e->rawlen);
+		*outlen = e->rawlen;
+		return CTL_OK;
+	}
 	bb_tlv(&b, CTL_R_RECORDLENGTH, zero, 2);
 	bb_str(&b, CTL_R_DNSNAME, e->dns ? e->dns : "");
 	if (e->blank) {
@@ -230,14 +219,16 @@ ctl_status ctl_record_bytes(const ctl_entry *e, uint8_t **out, size_t *outlen, c
 			rc = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1, "record has no certificate");
 			goto out;
 		}
-		subj = ctl_name_string(X509_get_subject_name(e->cert));
-		iss = ctl_name_string(X509_get_issuer_name(e->cert));
+		subj = e->subject_str ? strdup(e->subject_str)
+				      : ctl_name_string(X509_get_subject_name(e->cert));
+		iss = e->issuer_str ? strdup(e->issuer_str)
+				    : ctl_name_string(X509_get_issuer_name(e->cert));
 		serial = ctl_serial_bytes(e->cert, &sn);
 		if (!subj || !iss || !serial) {
 			rc = ctl_err_ssl(err, CTL_E_MALFORMED, "cannot decode the certificate's names or serial");
 			goto out;
 		}
-		if ((rc = pubkey_bytes(e->cert, &pub, &pn, err)))
+		if ((rc = ctl_pubkey_bytes(e->cert, &pub, &pn, err)))
 			goto out;
 		X509_get0_signature(&sig, NULL, e->cert);
 		if ((dn = i2d_X509(e->cert, &der)) <= 0) {
@@ -295,28 +286,97 @@ static bool same_cert(X509 *a, X509 *b)
 	return a && b && X509_cmp(a, b) == 0;
 }
 
-/* Checks that need no signing: expiry, EC and signer version, SAST count. */
-static ctl_status precheck(ctl_spec *s, X509 *signer_cert, int *signer_idx,
-			   ctl_warnings *w, ctl_err *err)
+int ctl_spec_sast_of(const ctl_spec *s, X509 *cert)
 {
-	size_t nsast = 0;
-	bool ec = false;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->e[i].role == CTL_ROLE_SAST && !s->e[i].blank && same_cert(s->e[i].cert, cert))
+			return (int)i;
+	return -1;
+}
 
-	*signer_idx = -1;
+static const char *src_of(const ctl_entry *e)
+{
+	return e->source ? e->source : "certificate";
+}
+
+/* The same certificate twice in one role, or two SAST records a phone could
+ * not tell apart (same serial and issuer, e.g. serials 0x1234567 and
+ * -0x1234567, which the file writes alike). */
+static ctl_status duplicates(const ctl_spec *s, ctl_err *err)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const ctl_entry *a = &s->e[i];
+		uint8_t *sa;
+		size_t na = 0;
+		char *ia;
+
+		if (!a->cert)
+			continue;
+		for (size_t j = i + 1; j < s->n; j++) {
+			const ctl_entry *b = &s->e[j];
+			if (b->cert && b->role == a->role && same_cert(a->cert, b->cert))
+				return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+						   "the same certificate is in %s records %zu (`%s') and "
+						   "%zu (`%s'): each certificate goes in once per role",
+						   role_kw(a->role), i + 1, src_of(a), j + 1, src_of(b));
+		}
+		if (a->role != CTL_ROLE_SAST)
+			continue;
+		sa = ctl_serial_bytes(a->cert, &na);
+		ia = ctl_name_string(X509_get_issuer_name(a->cert));
+		for (size_t j = i + 1; sa && ia && j < s->n; j++) {
+			const ctl_entry *b = &s->e[j];
+			if (b->role != CTL_ROLE_SAST || !b->cert || !ctl_cert_is(b->cert, sa, na, ia))
+				continue;
+			free(sa);
+			free(ia);
+			return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+					   "SAST records %zu (`%s') and %zu (`%s') share serial and issuer: "
+					   "phones find a signer by those, so they could not tell the two "
+					   "apart", i + 1, src_of(a), j + 1, src_of(b));
+		}
+		free(sa);
+		free(ia);
+	}
+	return CTL_OK;
+}
+
+ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err)
+{
+	size_t nsast = 0, total = 0;
+	bool ec = false;
+	ctl_status rc;
+
 	if (s->n == 0)
 		return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1, "no records to write");
+	if (s->n > CTL_RECORDS_MAX)
+		return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+				   "%zu records: a trust list holds at most %u (phones stop long "
+				   "before: an ITL over 64 KB, about 39 certificates, already fails)",
+				   s->n, CTL_RECORDS_MAX);
 	for (size_t i = 0; i < s->n; i++) {
 		ctl_entry *e = &s->e[i];
 		ctl_certinfo ci;
-		const char *src = e->source ? e->source : "certificate";
+		const char *src = src_of(e);
 
-		if (e->role == CTL_ROLE_SAST && !e->blank) {
+		if (e->role == CTL_ROLE_SAST && !e->blank)
 			nsast++;
-			if (*signer_idx < 0 && same_cert(e->cert, signer_cert))
-				*signer_idx = (int)i;
-		}
+		if (e->role == CTL_ROLE_TVS && !s->itl)
+			return ctl_err_set(err, CTL_E_USAGE, -1, -1, (int)i + 1,
+					   "`%s': TVS certificates belong in the ITL, never in the CTL "
+					   "(use --itl)", src);
+		total += e->raw ? e->rawlen : 64;
 		if (!e->cert || e->blank)
 			continue;
+		total += (size_t)i2d_X509(e->cert, NULL) * 2;
+		if ((!e->subject_str &&
+		     (rc = ctl_name_check(X509_get_subject_name(e->cert), "subject", err))) ||
+		    (!e->issuer_str &&
+		     (rc = ctl_name_check(X509_get_issuer_name(e->cert), "issuer", err)))) {
+			char m[CTL_ERR_MSG];
+			snprintf(m, sizeof(m), "%s", err->msg);
+			return ctl_err_set(err, rc, -1, -1, (int)i + 1, "`%s': %s", src, m);
+		}
 		if (ctl_certinfo_get(e->cert, &ci, err))
 			return err->status;
 		if (!strcmp(ci.key_type, "EC"))
@@ -345,15 +405,12 @@ static ctl_status precheck(ctl_spec *s, X509 *signer_cert, int *signer_idx,
 			ctl_warn(w, "`%s' (%s record %zu) is not valid yet", src, role_kw(e->role), i + 1);
 		ctl_certinfo_free(&ci);
 	}
-	if (*signer_idx < 0) {
-		char *subj = ctl_name_string(X509_get_subject_name(signer_cert));
-		ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
-			    "the signer certificate (%s) is not one of the file's SAST records; "
-			    "phones could never verify it (add it with --sast)",
-			    subj ? subj : "?");
-		free(subj);
-		return CTL_E_REFUSED;
-	}
+	if (total > CTL_FILE_MAX)
+		return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+				   "the records would take about %zu bytes, over the %u-byte limit "
+				   "of a trust list", total, CTL_FILE_MAX);
+	if ((rc = duplicates(s, err)))
+		return rc;
 	if (nsast > 2)
 		ctl_warn(w, "%zu SAST records: an open implementation's guidance is at most 2 for "
 			 "phones, while Cisco's own 11.5+ token layout has 4", nsast);
@@ -366,7 +423,26 @@ static ctl_status precheck(ctl_spec *s, X509 *signer_cert, int *signer_idx,
 	}
 	if (s->signer_version < 0)
 		s->signer_version = 0;
+	s->checked = true;
 	return CTL_OK;
+}
+
+/* The signer must be a SAST record of the file, or phones could never
+ * verify it. */
+static ctl_status signer_check(const ctl_spec *s, X509 *signer_cert, int *signer_idx,
+			       ctl_err *err)
+{
+	char *subj;
+
+	if ((*signer_idx = ctl_spec_sast_of(s, signer_cert)) >= 0)
+		return CTL_OK;
+	subj = ctl_name_string(X509_get_subject_name(signer_cert));
+	ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+		    "the signer certificate (%s) is not one of the file's SAST records; "
+		    "phones could never verify it (add it with --sast)",
+		    subj ? subj : "?");
+	free(subj);
+	return CTL_E_REFUSED;
 }
 
 ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *outlen,
@@ -406,7 +482,9 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 	if (keybytes > 256)
 		ctl_warn(w, "signing with a %zu-bit key: an open implementation's guidance is "
 			 "RSA keys of at most 2048 bits for phones", keybytes * 8);
-	if ((rc = precheck(s, signer->cert, &signer_idx, w, err)))
+	if (!s->checked && (rc = ctl_spec_check(s, w, err)))
+		return rc;
+	if ((rc = signer_check(s, signer->cert, &signer_idx, err)))
 		return rc;
 
 	for (size_t i = 0; i < s->n; i++) {
@@ -422,8 +500,14 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 		rb = NULL;
 	}
 
-	sname = ctl_name_string(X509_get_subject_name(signer->cert));
-	iname = ctl_name_string(X509_get_issuer_name(signer->cert));
+	/* SIGNERNAME and CANAME are the signer record's own strings. */
+	{
+		const ctl_entry *se = &s->e[signer_idx];
+		sname = se->subject_str ? strdup(se->subject_str)
+					: ctl_name_string(X509_get_subject_name(signer->cert));
+		iname = se->issuer_str ? strdup(se->issuer_str)
+				       : ctl_name_string(X509_get_issuer_name(signer->cert));
+	}
 	serial = ctl_serial_bytes(signer->cert, &sn);
 	if (!sname || !iname || !serial) {
 		rc = ctl_err_ssl(err, CTL_E_MALFORMED, "cannot decode the signer certificate");
@@ -489,6 +573,14 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 		hdr.p[9] = (uint8_t)hdrlen;
 	}
 
+	if (s->itl && hdrlen + recs.n > CTL_ITL_MAX_BYTES) {
+		rc = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+				 "the ITL would be %zu bytes: phones fail to register once it passes "
+				 "about 64 KB (about 39 certificates); leave certificates out",
+				 hdrlen + recs.n);
+		goto out;
+	}
+
 	/* Signed bytes: the file without the signature TLV. */
 	bb_put(&tbs, hdr.p, hdr.n);
 	bb_put(&tbs, recs.p, recs.n);
@@ -526,9 +618,6 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 				 "the built file does not verify: %s", vr.reason);
 		goto out;
 	}
-	if (s->itl && file.n > CTL_ITL_WARN_BYTES)
-		ctl_warn(w, "the ITL is %zu bytes: phones fail to register once it passes about "
-			 "64 KB (about 39 certificates)", file.n);
 	*out = file.p;
 	*outlen = file.n;
 	file.p = NULL;

@@ -9,6 +9,7 @@
 
 #include <openssl/x509.h>
 
+#include "ctl.h"
 #include "err.h"
 #include "signer.h"
 
@@ -26,9 +27,18 @@ typedef struct ctl_entry {
 	char *dns;           /* DNSNAME; NULL writes "" as CUCM does for eTokens */
 	bool has_ip;
 	uint8_t ip[4];       /* 0.0.0.0 when !has_ip */
-	X509 *cert;          /* owned; NULL only for a blanked record */
+	X509 *cert;          /* owned; NULL only for a blanked or kept record */
 	bool blank;          /* non-secure mode: DNSNAME, FUNCTION, IPADDRESS only */
+	bool token;          /* a SAST eToken (not CallManager/ITLRecovery) */
 	char *source;        /* where the certificate came from, for messages */
+	/* SUBJECTNAME / ISSUERNAME to write instead of the certificate's names
+	 * in CUCM's form: the strings phones already hold for it. NULL: CUCM's. */
+	char *subject_str;
+	char *issuer_str;
+	/* A record kept byte for byte (build --from); cert may still be set for
+	 * the checks. NULL: laid out from the fields above. */
+	uint8_t *raw;
+	size_t rawlen;
 } ctl_entry;
 
 typedef struct ctl_spec {
@@ -38,6 +48,7 @@ typedef struct ctl_spec {
 	uint32_t timestamp;
 	bool allow_expired;
 	time_t now;              /* for expiry checks */
+	bool checked;            /* ctl_spec_check passed */
 	size_t n;
 	ctl_entry *e;
 } ctl_spec;
@@ -47,13 +58,26 @@ ctl_status ctl_spec_add(ctl_spec *s, int role, const char *dns, const uint8_t *i
 			X509 *cert, bool blank, const char *source, ctl_err *err);
 void ctl_spec_free(ctl_spec *s);
 
-/* Check the spec against the signer (signer is a SAST record, expiry,
- * sizes, EC needs signer version 1.1), lay it out as CUCM does, sign, then
- * re-parse and verify the result before returning it. */
+/* Keep a record of an existing trust list byte for byte (build --from). */
+ctl_status ctl_spec_add_raw(ctl_spec *s, const ctl_record *r, const uint8_t *bytes,
+			    const char *source, ctl_err *err);
+
+/* Checks that need no signer: expiry, EC records and signer version, the
+ * same certificate twice, SAST records sharing serial and issuer, record
+ * count and size limits. Warnings go to w. */
+ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err);
+
+/* Index of the SAST entry holding this certificate, -1 if none. */
+int ctl_spec_sast_of(const ctl_spec *s, X509 *cert);
+
+/* Check the spec (ctl_spec_check, unless done) and the signer (a SAST
+ * record of the file), lay it out as CUCM does, sign, then re-parse and
+ * verify the result before returning it. */
 ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *outlen,
 		     ctl_warnings *w, ctl_err *err);
 
-/* The record bytes CUCM writes for one entry (tags 1-10 in order). */
+/* The record bytes CUCM writes for one entry (tags 1-10 in order), or the
+ * kept bytes of a raw entry. */
 ctl_status ctl_record_bytes(const ctl_entry *e, uint8_t **out, size_t *outlen,
 			    ctl_err *err);
 

@@ -54,7 +54,8 @@ static void add_entry(struct sbuf *b, const char *label, const X509_NAME_ENTRY *
 		sb_add(b, ";", 1);
 	sb_add(b, label, strlen(label));
 	sb_add(b, "=", 1);
-	if (n >= 0)
+	/* A NUL inside would end the string early: no name rather than a wrong one. */
+	if (n >= 0 && !memchr(utf8, 0, (size_t)n))
 		sb_add(b, (const char *)utf8, (size_t)n);
 	else
 		b->bad = true;
@@ -96,6 +97,28 @@ char *ctl_name_string(const X509_NAME *name)
 		return NULL;
 	}
 	return b.p;
+}
+
+ctl_status ctl_name_check(const X509_NAME *name, const char *what, ctl_err *err)
+{
+	int count = X509_NAME_entry_count(name);
+
+	for (int i = 0; i < count; i++) {
+		const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+		unsigned char *utf8 = NULL;
+		int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+		bool nul = n > 0 && memchr(utf8, 0, (size_t)n);
+
+		OPENSSL_free(utf8);
+		if (n < 0)
+			return ctl_err_ssl(err, CTL_E_MALFORMED,
+					   "the certificate's %s holds a string that does not decode", what);
+		if (nul)
+			return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+					   "the certificate's %s holds a NUL byte: its name string would "
+					   "end there, so phones would read another name", what);
+	}
+	return CTL_OK;
 }
 
 uint8_t *ctl_serial_bytes(const X509 *cert, size_t *n)

@@ -44,6 +44,7 @@ enum key_id {
 	K_RELEASE, K_MODE, K_DIGEST, K_SIGNER_VERSION, K_SIGNER, K_SIGNER_KEY,
 	K_HOST, K_IPV4, K_ROLES, K_PUBLISHER, K_CALLMANAGER, K_CALLMANAGER_KEY,
 	K_CAPF, K_TVS, K_ITLRECOVERY, K_ITLRECOVERY_KEY, K_CERT, K_URI,
+	K_CURRENT_CTL, K_CURRENT_ITL,
 	K_COUNT
 };
 
@@ -55,13 +56,14 @@ static const char *const key_names[K_COUNT] = {
 	[K_CALLMANAGER] = "callmanager", [K_CALLMANAGER_KEY] = "callmanager-key",
 	[K_CAPF] = "capf", [K_TVS] = "tvs", [K_ITLRECOVERY] = "itlrecovery",
 	[K_ITLRECOVERY_KEY] = "itlrecovery-key", [K_CERT] = "cert", [K_URI] = "uri",
+	[K_CURRENT_CTL] = "current-ctl", [K_CURRENT_ITL] = "current-itl",
 };
 
 #define B(k) (1u << (k))
 static const unsigned sec_keys[] = {
 	[SEC_NONE] = 0,
 	[SEC_CLUSTER] = B(K_RELEASE) | B(K_MODE) | B(K_DIGEST) | B(K_SIGNER_VERSION) |
-			B(K_SIGNER) | B(K_SIGNER_KEY),
+			B(K_SIGNER) | B(K_SIGNER_KEY) | B(K_CURRENT_CTL) | B(K_CURRENT_ITL),
 	[SEC_NODE] = B(K_HOST) | B(K_IPV4) | B(K_ROLES) | B(K_PUBLISHER) |
 		     B(K_CALLMANAGER) | B(K_CALLMANAGER_KEY) | B(K_CAPF) | B(K_TVS) |
 		     B(K_ITLRECOVERY) | B(K_ITLRECOVERY_KEY),
@@ -310,16 +312,6 @@ static bool valid_pkcs11_uri(const char *s)
 	return true;
 }
 
-static char *lowercase_dup(const char *s)
-{
-	char *d = strdup(s), *q;
-
-	if (d)
-		for (q = d; *q; q++)
-			*q = (char)tolower((unsigned char)*q);
-	return d;
-}
-
 /* value relative to the file's folder unless absolute. */
 static char *resolve(const struct parse *p, const char *value)
 {
@@ -458,15 +450,18 @@ static int set_release(struct parse *p, const char *key, const char *value)
 	return set_str(p, &p->c->release, strdup(value));
 }
 
-static int set_choice(struct parse *p, const char *key, char **slot, const char *value,
+/* A keyword value: *idx gets its index in choices. */
+static int set_choice(struct parse *p, const char *key, int *idx, const char *value,
 		      const char *const *choices, const char *listed)
 {
 	char v[SHOW_MAX + 4];
 	size_t i;
 
 	for (i = 0; choices[i]; i++)
-		if (strcasecmp(value, choices[i]) == 0)
-			return set_str(p, slot, strdup(choices[i]));
+		if (strcasecmp(value, choices[i]) == 0) {
+			*idx = (int)i;
+			return 1;
+		}
 	return fail_key(p, p->lineno, key, "`%s' is not %s", SHOW(v, value), listed);
 }
 
@@ -475,22 +470,38 @@ static int set_signer(struct parse *p, const char *key, const char *value)
 	char v[SHOW_MAX + 4];
 
 	p->signer_line = p->lineno;
-	if (strcasecmp(value, "itlrecovery") == 0 || strcasecmp(value, "callmanager") == 0)
-		return set_str(p, &p->c->signer, lowercase_dup(value));
+	if (strcasecmp(value, "itlrecovery") == 0) {
+		p->c->signer_kind = CTL_SIGNER_ITLRECOVERY;
+		return 1;
+	}
+	if (strcasecmp(value, "callmanager") == 0) {
+		p->c->signer_kind = CTL_SIGNER_CALLMANAGER;
+		return 1;
+	}
 	if (strncasecmp(value, "token:", 6) == 0) {
 		if (!valid_name(value + 6, strlen(value + 6)))
 			return fail_key(p, p->lineno, key, "`%s': after `token:' comes the NAME "
 					"of a [token NAME] section", SHOW(v, value));
-		return set_str(p, &p->c->signer, strdup(value));
+		p->c->signer_kind = CTL_SIGNER_TOKEN;
+		return set_str(p, &p->c->signer_token, strdup(value + 6));
 	}
 	if (strncasecmp(value, "pkcs11:", 7) == 0) {
 		if (!valid_pkcs11_uri(value))
 			return fail_key(p, p->lineno, key, "`%s' is not a PKCS#11 URI "
 					"(pkcs11:token=...;object=..., no blanks)", SHOW(v, value));
-		return set_str(p, &p->c->signer, strdup(value));
+		p->c->signer_kind = CTL_SIGNER_TOKEN;
+		return set_str(p, &p->c->signer_uri, strdup(value));
 	}
 	return fail_key(p, p->lineno, key, "`%s' is not itlrecovery, callmanager, "
 			"token:NAME or a pkcs11: URI", SHOW(v, value));
+}
+
+/* A held trust list: a path (resolved like certificates) or a URL. */
+static int set_held(struct parse *p, const char *key, char **slot, const char *value)
+{
+	if (!strncasecmp(value, "tftp://", 7) || !strncasecmp(value, "http://", 7))
+		return set_str(p, slot, strdup(value));
+	return set_path(p, key, slot, value);
 }
 
 /* ---- sections ---- */
@@ -816,18 +827,31 @@ static int on_value(void *user, const char *section, const char *name, const cha
 		return set_release(p, key, value);
 	case K_MODE: {
 		static const char *const modes[] = {"mixed", "non-secure", NULL};
+		int i = 0;
 
-		return set_choice(p, key, &c->mode, value, modes, "mixed or non-secure");
+		if (!set_choice(p, key, &i, value, modes, "mixed or non-secure"))
+			return 0;
+		c->non_secure = i == 1;
+		return 1;
 	}
 	case K_DIGEST: {
 		static const char *const digests[] = {"sha1", "sha256", "sha512", NULL};
+		static const unsigned codes[] = {CTL_DIGEST_SHA1, CTL_DIGEST_SHA256, CTL_DIGEST_SHA512};
+		int i = 0;
 
-		return set_choice(p, key, &c->digest, value, digests, "sha1, sha256 or sha512");
+		if (!set_choice(p, key, &i, value, digests, "sha1, sha256 or sha512"))
+			return 0;
+		c->digest_code = codes[i];
+		return 1;
 	}
 	case K_SIGNER_VERSION: {
 		static const char *const versions[] = {"1.0", "1.1", NULL};
+		int i = 0;
 
-		return set_choice(p, key, &c->signer_version, value, versions, "1.0 or 1.1");
+		if (!set_choice(p, key, &i, value, versions, "1.0 or 1.1"))
+			return 0;
+		c->signer_version = i ? 11 : 10;
+		return 1;
 	}
 	case K_SIGNER:
 		return set_signer(p, key, value);
@@ -866,6 +890,10 @@ static int on_value(void *user, const char *section, const char *name, const cha
 		return set_path(p, key, &n->itlrecovery_key, value);
 	case K_CERT:
 		return set_path(p, key, t ? &t->cert : &x->cert, value);
+	case K_CURRENT_CTL:
+		return set_held(p, key, &c->current_ctl, value);
+	case K_CURRENT_ITL:
+		return set_held(p, key, &c->current_itl, value);
 	case K_URI: {
 		char v[SHOW_MAX + 4];
 
@@ -958,16 +986,14 @@ static int finish(struct parse *p)
 	if (!c->release)
 		return fail_at(p, CTL_E_MALFORMED, 0, "no [cluster] section: it needs at least "
 			       "`release = ...' (e.g. 12.5)");
-	if (c->signer && strncmp(c->signer, "token:", 6) == 0) {
+	if (c->signer_token) {
 		for (i = 0; i < c->ntokens; i++)
-			if (strcmp(c->tokens[i].name, c->signer + 6) == 0)
+			if (strcasecmp(c->tokens[i].name, c->signer_token) == 0)
 				break;
 		if (i == c->ntokens)
 			return fail_key(p, p->signer_line, "signer", "there is no [token %s] section",
-					c->signer + 6);
+					c->signer_token);
 	}
-	if (!c->mode)
-		return set_str(p, &c->mode, strdup("mixed"));
 	return 1;
 }
 
@@ -999,6 +1025,7 @@ ctl_status ctl_cluster_load(const char *path, ctl_cluster **out, ctl_err *err)
 		fail_oom(&p);
 		goto out;
 	}
+	p.c->digest_code = CTL_DIGEST_SHA1;
 	p.pos = buf;
 	p.end = buf + len;
 	rc = ini_parse_stream(read_line, &p, on_value, &p);
@@ -1053,10 +1080,10 @@ void ctl_cluster_free(ctl_cluster *c)
 	free(c->tokens);
 	free(c->path);
 	free(c->release);
-	free(c->mode);
-	free(c->digest);
-	free(c->signer_version);
-	free(c->signer);
+	free(c->signer_token);
+	free(c->signer_uri);
 	free(c->signer_key);
+	free(c->current_ctl);
+	free(c->current_itl);
 	free(c);
 }

@@ -58,6 +58,14 @@ typedef struct ctl_cluster_token {
 	ctl_src src;
 } ctl_cluster_token;
 
+/* Who signs. PRESET: the release's tokenless preset (plan.c). */
+typedef enum {
+	CTL_SIGNER_PRESET = 0,
+	CTL_SIGNER_ITLRECOVERY,
+	CTL_SIGNER_CALLMANAGER,
+	CTL_SIGNER_TOKEN,      /* a [token NAME] section, or a pkcs11: URI */
+} ctl_signer_kind;
+
 /* A release as numbers: "12.5(1)SU3" is {12, 5, 1, 3}; absent parts are 0. */
 typedef struct ctl_release {
 	unsigned major, minor, mr, su;
@@ -67,12 +75,16 @@ typedef struct ctl_cluster {
 	char *path;            /* the file itself */
 	char *release;         /* "12.5", "11.5", "10.5(2)", "10.0"... */
 	ctl_release rel;       /* release, parsed (the presets compare against it) */
-	char *mode;            /* "mixed" (default) or "non-secure" */
-	char *digest;          /* "sha1" (default), "sha256", "sha512"; NULL: default */
-	char *signer_version;  /* "1.0", "1.1" or NULL */
-	/* Which key signs: "itlrecovery", "callmanager", "token:NAME",
-	 * a pkcs11: URI, or NULL for the release's preset. */
-	char *signer;
+	bool non_secure;       /* mode = non-secure (default mixed) */
+	unsigned digest_code;  /* CTL_DIGEST_SHA1 (default), _SHA256, _SHA512 */
+	int signer_version;    /* 0: not set, 10: 1.0, 11: 1.1 */
+	ctl_signer_kind signer_kind;
+	char *signer_token;    /* CTL_SIGNER_TOKEN: the [token NAME], or NULL */
+	char *signer_uri;      /* CTL_SIGNER_TOKEN: a pkcs11: URI, or NULL */
+	/* What phones hold now (paths resolved like certificates, or URLs), or
+	 * NULL: see `build --current'. */
+	char *current_ctl;
+	char *current_itl;
 	char *signer_key;      /* PEM key file overriding the preset's key, or NULL */
 	size_t nnodes;
 	ctl_cluster_node *nodes;

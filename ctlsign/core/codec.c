@@ -426,6 +426,13 @@ ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *er
 	if (parse_header(buf, len, f, err))
 		goto fail;
 	for (off = f->header_length; off < len;) {
+		if (f->nrec == CTL_RECORDS_MAX) {
+			ctl_err_set(err, CTL_E_REFUSED, (long)off, -1, (int)f->nrec + 1,
+				    "more than %u records: no trust list phones use comes near "
+				    "(an ITL fails past about 39 certificates); not read further",
+				    CTL_RECORDS_MAX);
+			goto fail;
+		}
 		if (f->nrec == cap) {
 			size_t nc = cap ? cap * 2 : 8;
 			ctl_record *p = realloc(f->rec, nc * sizeof(*p));

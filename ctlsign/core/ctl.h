@@ -90,6 +90,10 @@ void ctl_certinfo_free(ctl_certinfo *ci);
 
 /* CUCM name string (CN;OU;O;L;ST;C then others in DER order). malloc'd. */
 char *ctl_name_string(const X509_NAME *name);
+/* Can the name be written as a name string? A NUL byte inside an attribute
+ * would cut SUBJECTNAME short where phones read it: CTL_E_REFUSED, naming
+ * `what' ("subject", "issuer"); an undecodable string: CTL_E_MALFORMED. */
+ctl_status ctl_name_check(const X509_NAME *name, const char *what, ctl_err *err);
 /* Unsigned big-endian magnitude of a certificate serial. malloc'd, *n >= 1. */
 uint8_t *ctl_serial_bytes(const X509 *cert, size_t *n);
 /* "AA:BB:..." upper case. */

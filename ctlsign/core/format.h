@@ -85,7 +85,10 @@ static const uint16_t ctl_modulus_bytes[CTL_MODULUS_COUNT] = {64, 128, 256, 512}
  * downloading at 2048 KB, so anything larger cannot be a working list. */
 #define CTL_FILE_MAX (4u * 1024u * 1024u)
 /* Phones stop registering once the ITL passes about 64 KB. */
-#define CTL_ITL_WARN_BYTES (64u * 1024u)
+#define CTL_ITL_MAX_BYTES (64u * 1024u)
+/* Records in one file: real lists hold tens (an ITL fails past about 39
+ * certificates). More is refused, so no input can make a command slow. */
+#define CTL_RECORDS_MAX 1024u
 
 /* Names as CUCM's `show ctl` prints them (NULL: not a known tag). */
 const char *ctl_header_tag_name(unsigned tag);

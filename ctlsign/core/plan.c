@@ -1,3 +1,5 @@
+/* From a cluster description to the records of a CTL or ITL and the key
+ * that signs it (plan.h). */
 #include "plan.h"
 
 #include "format.h"
@@ -5,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 ctl_signer_kind ctl_preset_signer(const ctl_release *r, bool itl)
 {
@@ -23,6 +26,7 @@ void ctl_plan_free(ctl_plan *p)
 	free(p->cert_path);
 	free(p->uri);
 	free(p->describe);
+	free(p->note);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -87,16 +91,200 @@ static ctl_status add_nodes(const ctl_cluster *c, ctl_spec *s, unsigned bit, ctl
 	return CTL_OK;
 }
 
+static ctl_status add_sast(const ctl_cluster *c, ctl_spec *s, const ctl_cluster_node *pub,
+			   const char *cert, const char *key, ctl_err *err)
+{
+	return add(c, s, CTL_ROLE_SAST, pub->host, pub->has_ip ? pub->ip : NULL, cert, false,
+		   &pub->src, key, err);
+}
+
+static ctl_status add_token(const ctl_cluster *c, ctl_spec *s, const ctl_cluster_token *t,
+			    ctl_err *err)
+{
+	ctl_status rc = add(c, s, CTL_ROLE_SAST, NULL, NULL, t->cert, false, &t->src, "cert", err);
+
+	if (!rc)
+		s->e[s->n - 1].token = true;
+	return rc;
+}
+
+static const ctl_cluster_token *find_token(const ctl_cluster *c, const char *name)
+{
+	for (size_t i = 0; i < c->ntokens; i++)
+		if (!strcasecmp(c->tokens[i].name, name))
+			return &c->tokens[i];
+	return NULL;
+}
+
+/* Who signs, and with which key and certificate. */
+static ctl_status choose_signer(const ctl_cluster *c, const ctl_plan_opts *o,
+				const ctl_cluster_node *pub, const ctl_cluster_node *node,
+				ctl_plan *plan, const ctl_cluster_token **signer_token, ctl_err *err)
+{
+	const ctl_release *rel = &c->rel;
+	ctl_signer_kind kind = c->signer_kind;
+	char desc[512], note[512] = "";
+	ctl_status rc;
+
+	*signer_token = NULL;
+	if (kind == CTL_SIGNER_TOKEN && o->itl) {
+		/* CUCM signs every ITL itself; eTokens never do. */
+		kind = CTL_SIGNER_PRESET;
+		snprintf(note, sizeof(note), "ITLs are never signed by eTokens: the `signer' of %s "
+			 "is for the CTL; this ITL follows the release %s preset", c->path, c->release);
+	}
+	if (kind == CTL_SIGNER_TOKEN && c->signer_token) {
+		const ctl_cluster_token *t = find_token(c, c->signer_token);
+
+		if (!t)
+			return ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
+					   "%s: signer `token:%s' names no [token %s] section", c->path,
+					   c->signer_token, c->signer_token);
+		if (!t->uri)
+			return ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
+					   "%s:%d: [token %s] has no `uri' to sign with", c->path,
+					   t->src.line, t->name);
+		*signer_token = t;
+		plan->kind = CTL_SIGNER_TOKEN;
+		plan->uri = dupz(t->uri);
+		plan->cert_path = dupz(t->cert);
+		snprintf(desc, sizeof(desc), "token %s", t->name);
+	} else if (kind == CTL_SIGNER_TOKEN) {
+		plan->kind = CTL_SIGNER_TOKEN;
+		plan->uri = dupz(c->signer_uri);
+		snprintf(desc, sizeof(desc), "%s", c->signer_uri);
+	} else {
+		if (kind != CTL_SIGNER_PRESET)
+			plan->kind = kind;
+		else if (!o->itl && rel->major < 10)
+			return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+					   "%s: release %s has no tokenless mode; sign the CTL with an "
+					   "eToken (signer = token:NAME)", c->path, c->release);
+		else
+			plan->kind = ctl_preset_signer(rel, o->itl);
+		if (plan->kind == CTL_SIGNER_ITLRECOVERY) {
+			if ((rc = need(c, pub, pub->itlrecovery_cert, "itlrecovery", err)))
+				return rc;
+			plan->cert_path = dupz(pub->itlrecovery_cert);
+			plan->key_path = dupz(c->signer_key ? c->signer_key : pub->itlrecovery_key);
+			snprintf(desc, sizeof(desc), "ITLRecovery key of %s", pub->name);
+		} else {
+			const ctl_cluster_node *k = o->itl ? node : pub;
+			if ((rc = need(c, k, k->callmanager_cert, "callmanager", err)))
+				return rc;
+			plan->cert_path = dupz(k->callmanager_cert);
+			plan->key_path = dupz(c->signer_key ? c->signer_key : k->callmanager_key);
+			snprintf(desc, sizeof(desc), "CallManager key of %s", k->name);
+		}
+		if (kind == CTL_SIGNER_PRESET) {
+			size_t n = strlen(desc);
+			snprintf(desc + n, sizeof(desc) - n, " (release %s preset)", c->release);
+		}
+	}
+	plan->describe = dupz(desc);
+	plan->note = note[0] ? dupz(note) : NULL;
+	if (!plan->describe || (note[0] && !plan->note) || (plan->kind == CTL_SIGNER_TOKEN && !plan->uri))
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	return CTL_OK;
+}
+
+/* A CTL: SAST records (signer first), every CCM/TFTP node, CAPF, extras. */
+static ctl_status plan_ctl(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s,
+			   const ctl_plan *plan, const ctl_cluster_token *signer_token,
+			   const ctl_cluster_node *pub, ctl_warnings *w, ctl_err *err)
+{
+	const ctl_release rel = c->rel;
+	bool non_secure = o->non_secure || c->non_secure;
+	bool with_itlrec = ctl_preset_has_itlrecovery(&rel) && pub->itlrecovery_cert;
+	ctl_status rc;
+
+	if (plan->kind == CTL_SIGNER_TOKEN) {
+		if (signer_token && (rc = add_token(c, s, signer_token, err)))
+			return rc;
+		for (size_t i = 0; i < c->ntokens; i++)
+			if (&c->tokens[i] != signer_token && (rc = add_token(c, s, &c->tokens[i], err)))
+				return rc;
+		if (ctl_release_cmp(&rel, 11, 5, 0, 0) >= 0) {
+			if (with_itlrec &&
+			    (rc = add_sast(c, s, pub, pub->itlrecovery_cert, "itlrecovery", err)))
+				return rc;
+			if ((rc = need(c, pub, pub->callmanager_cert, "callmanager", err)) ||
+			    (rc = add_sast(c, s, pub, pub->callmanager_cert, "callmanager", err)))
+				return rc;
+		}
+	} else {
+		bool rec = plan->kind == CTL_SIGNER_ITLRECOVERY;
+		const char *second = rec ? pub->callmanager_cert
+				     : (with_itlrec ? pub->itlrecovery_cert : NULL);
+
+		if (c->ntokens)
+			ctl_warn(w, "%s: [token] sections are not used in a tokenless CTL", c->path);
+		if ((rc = add_sast(c, s, pub, plan->cert_path, rec ? "itlrecovery" : "callmanager",
+				   err)))
+			return rc;
+		if (second && (rc = add_sast(c, s, pub, second, rec ? "callmanager" : "itlrecovery",
+					     err)))
+			return rc;
+	}
+	for (size_t i = 0; i < c->nnodes; i++) {
+		const ctl_cluster_node *n = &c->nodes[i];
+		unsigned r = n->roles & (CTL_NODE_CCM | CTL_NODE_TFTP);
+		int role = r == (CTL_NODE_CCM | CTL_NODE_TFTP) ? CTL_ROLE_CCM_TFTP
+			   : r == CTL_NODE_CCM ? CTL_ROLE_CCM : CTL_ROLE_TFTP;
+		if (!r)
+			continue;
+		if (!non_secure && (rc = need(c, n, n->callmanager_cert, "callmanager", err)))
+			return rc;
+		if ((rc = add(c, s, role, n->host, n->has_ip ? n->ip : NULL, n->callmanager_cert,
+			      non_secure, &n->src, "callmanager", err)))
+			return rc;
+	}
+	if ((rc = add_nodes(c, s, CTL_NODE_CAPF, err)))
+		return rc;
+	for (size_t i = 0; i < c->nextra; i++) {
+		const ctl_cluster_extra *x = &c->extra[i];
+		if ((rc = add(c, s, x->role, x->host, x->has_ip ? x->ip : NULL, x->cert, false,
+			      &x->src, "cert", err)))
+			return rc;
+	}
+	return CTL_OK;
+}
+
+/* The ITL of one TFTP node: ITLRecovery, the node's CallManager as SAST and
+ * as TFTP (CCM+TFTP in mixed mode), every TVS, CAPF. */
+static ctl_status plan_itl(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s,
+			   const ctl_plan *plan, const ctl_cluster_node *pub,
+			   const ctl_cluster_node *node, ctl_err *err)
+{
+	const uint8_t *nip = node->has_ip ? node->ip : NULL;
+	bool rec_first = plan->kind == CTL_SIGNER_ITLRECOVERY;
+	bool non_secure = o->non_secure || c->non_secure;
+	ctl_status rc;
+
+	if ((rc = need(c, node, node->callmanager_cert, "callmanager", err)))
+		return rc;
+	if (rec_first && (rc = add_sast(c, s, pub, pub->itlrecovery_cert, "itlrecovery", err)))
+		return rc;
+	if ((rc = add(c, s, CTL_ROLE_SAST, node->host, nip, node->callmanager_cert, false,
+		      &node->src, "callmanager", err)))
+		return rc;
+	if (!rec_first && pub->itlrecovery_cert &&
+	    (rc = add_sast(c, s, pub, pub->itlrecovery_cert, "itlrecovery", err)))
+		return rc;
+	if ((rc = add(c, s, non_secure ? CTL_ROLE_TFTP : CTL_ROLE_CCM_TFTP, node->host, nip,
+		      node->callmanager_cert, false, &node->src, "callmanager", err)))
+		return rc;
+	if ((rc = add_nodes(c, s, CTL_NODE_TVS, err)))
+		return rc;
+	return add_nodes(c, s, CTL_NODE_CAPF, err);
+}
+
 ctl_status ctl_plan_cluster(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s,
 			    ctl_plan *plan, ctl_warnings *w, ctl_err *err)
 {
 	const ctl_cluster_node *pub = publisher(c), *node = pub;
-	const ctl_release rel = c->rel;
-	ctl_status rc;
-	bool non_secure = o->non_secure || (c->mode && !strcmp(c->mode, "non-secure"));
-	bool token = false, with_itlrec;
 	const ctl_cluster_token *signer_token = NULL;
-	char desc[512];
+	ctl_status rc;
 
 	memset(plan, 0, sizeof(*plan));
 	if (!pub)
@@ -104,169 +292,68 @@ ctl_status ctl_plan_cluster(const ctl_cluster *c, const ctl_plan_opts *o, ctl_sp
 	if (o->itl && o->node) {
 		node = NULL;
 		for (size_t i = 0; i < c->nnodes; i++)
-			if (!strcmp(c->nodes[i].name, o->node))
+			if (!strcasecmp(c->nodes[i].name, o->node))
 				node = &c->nodes[i];
 		if (!node)
 			return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1, "%s has no [node %s]", c->path,
 					   o->node);
 	}
-
-	/* Who signs: explicit choice, else the release's tokenless preset. */
-	if (c->signer && !strncmp(c->signer, "token:", 6)) {
-		for (size_t i = 0; i < c->ntokens; i++)
-			if (!strcmp(c->tokens[i].name, c->signer + 6))
-				signer_token = &c->tokens[i];
-		if (!signer_token)
-			return ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
-					   "%s: signer `%s' names no [token %s] section", c->path,
-					   c->signer, c->signer + 6);
-		if (!signer_token->uri)
-			return ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
-					   "%s:%d: [token %s] has no `uri' to sign with", c->path,
-					   signer_token->src.line, signer_token->name);
-		token = true;
-		plan->kind = CTL_SIGNER_TOKEN;
-		plan->uri = dupz(signer_token->uri);
-		plan->cert_path = dupz(signer_token->cert);
-		snprintf(desc, sizeof(desc), "token %s", signer_token->name);
-	} else if (c->signer && !strncmp(c->signer, "pkcs11:", 7)) {
-		token = true;
-		plan->kind = CTL_SIGNER_TOKEN;
-		plan->uri = dupz(c->signer);
-		snprintf(desc, sizeof(desc), "%s", c->signer);
-	} else {
-		if (c->signer)
-			plan->kind = !strcmp(c->signer, "itlrecovery") ? CTL_SIGNER_ITLRECOVERY
-								     : CTL_SIGNER_CALLMANAGER;
-		else if (rel.major < 10)
-			return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
-					   "%s: release %s has no tokenless mode; sign with an eToken "
-					   "(signer = token:NAME)", c->path, c->release);
-		else
-			plan->kind = ctl_preset_signer(&rel, o->itl);
-		if (plan->kind == CTL_SIGNER_ITLRECOVERY) {
-			if ((rc = need(c, pub, pub->itlrecovery_cert, "itlrecovery", err)))
-				goto fail;
-			plan->cert_path = dupz(pub->itlrecovery_cert);
-			plan->key_path = dupz(c->signer_key ? c->signer_key : pub->itlrecovery_key);
-			snprintf(desc, sizeof(desc), "ITLRecovery key of %s", pub->name);
-		} else {
-			const ctl_cluster_node *k = o->itl ? node : pub;
-			if ((rc = need(c, k, k->callmanager_cert, "callmanager", err)))
-				goto fail;
-			plan->cert_path = dupz(k->callmanager_cert);
-			plan->key_path = dupz(c->signer_key ? c->signer_key : k->callmanager_key);
-			snprintf(desc, sizeof(desc), "CallManager key of %s", k->name);
-		}
-	}
-	if (!c->signer) {
-		size_t n = strlen(desc);
-		snprintf(desc + n, sizeof(desc) - n, " (release %s preset)", c->release);
-	}
-	plan->describe = dupz(desc);
-
-	with_itlrec = ctl_preset_has_itlrecovery(&rel) && pub->itlrecovery_cert;
-	if (!o->itl) {
-		/* SAST records, signer first. */
-		if (token) {
-			if (signer_token &&
-			    (rc = add(c, s, CTL_ROLE_SAST, NULL, NULL, signer_token->cert, false,
-				      &signer_token->src, "cert", err)))
-				goto fail;
-			for (size_t i = 0; i < c->ntokens; i++)
-				if (&c->tokens[i] != signer_token &&
-				    (rc = add(c, s, CTL_ROLE_SAST, NULL, NULL, c->tokens[i].cert, false,
-					      &c->tokens[i].src, "cert", err)))
-					goto fail;
-			if (c->ntokens < 2)
-				ctl_warn(w, "%s: only %zu eToken: the first mixed-mode CTL needs two "
-					 "distinct tokens, so that one can be lost", c->path, c->ntokens);
-			if (ctl_release_cmp(&rel, 11, 5, 0, 0) >= 0) {
-				if (with_itlrec && (rc = add(c, s, CTL_ROLE_SAST, pub->host, pub->has_ip ? pub->ip : NULL,
-							     pub->itlrecovery_cert, false, &pub->src,
-							     "itlrecovery", err)))
-					goto fail;
-				if ((rc = need(c, pub, pub->callmanager_cert, "callmanager", err)) ||
-				    (rc = add(c, s, CTL_ROLE_SAST, pub->host, pub->has_ip ? pub->ip : NULL,
-					      pub->callmanager_cert, false, &pub->src, "callmanager", err)))
-					goto fail;
-			}
-		} else {
-			const char *first = plan->cert_path;
-			const char *second = plan->kind == CTL_SIGNER_ITLRECOVERY
-						     ? pub->callmanager_cert
-						     : (with_itlrec ? pub->itlrecovery_cert : NULL);
-			if (c->ntokens)
-				ctl_warn(w, "%s: [token] sections are not used in a tokenless CTL",
-					 c->path);
-			if ((rc = add(c, s, CTL_ROLE_SAST, pub->host, pub->has_ip ? pub->ip : NULL,
-				      first, false, &pub->src,
-				      plan->kind == CTL_SIGNER_ITLRECOVERY ? "itlrecovery" : "callmanager",
-				      err)))
-				goto fail;
-			if (second && (rc = add(c, s, CTL_ROLE_SAST, pub->host,
-						pub->has_ip ? pub->ip : NULL, second, false, &pub->src,
-						plan->kind == CTL_SIGNER_ITLRECOVERY ? "callmanager"
-										     : "itlrecovery",
-						err)))
-				goto fail;
-		}
-		/* Call processing and TFTP nodes. */
-		for (size_t i = 0; i < c->nnodes; i++) {
-			const ctl_cluster_node *n = &c->nodes[i];
-			unsigned r = n->roles & (CTL_NODE_CCM | CTL_NODE_TFTP);
-			int role = r == (CTL_NODE_CCM | CTL_NODE_TFTP) ? CTL_ROLE_CCM_TFTP
-				   : r == CTL_NODE_CCM ? CTL_ROLE_CCM : CTL_ROLE_TFTP;
-			if (!r)
-				continue;
-			if (!non_secure && (rc = need(c, n, n->callmanager_cert, "callmanager", err)))
-				goto fail;
-			if ((rc = add(c, s, role, n->host, n->has_ip ? n->ip : NULL,
-				      n->callmanager_cert, non_secure, &n->src, "callmanager", err)))
-				goto fail;
-		}
-		if ((rc = add_nodes(c, s, CTL_NODE_CAPF, err)))
-			goto fail;
-		for (size_t i = 0; i < c->nextra; i++) {
-			const ctl_cluster_extra *x = &c->extra[i];
-			if ((rc = add(c, s, x->role, x->host, x->has_ip ? x->ip : NULL, x->cert, false,
-				      &x->src, "cert", err)))
-				goto fail;
-		}
-		return CTL_OK;
-	}
-
-	/* ITL of one TFTP node: ITLRecovery, the node's CallManager as SAST and
-	 * as TFTP (CCM+TFTP in mixed mode), every TVS, CAPF. */
-	if (token)
-		ctl_warn(w, "ITLs are signed by ITLRecovery or the TFTP node's key, not by eTokens");
-	if ((rc = need(c, node, node->callmanager_cert, "callmanager", err)))
+	if (o->itl && !(node->roles & CTL_NODE_TFTP))
+		return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
+				   "%s:%d: [node %s] has no TFTP role: only TFTP nodes build and serve "
+				   "an ITL%s", c->path, node->src.line, node->name,
+				   o->node ? "" : " (name the TFTP node with --node)");
+	if ((rc = choose_signer(c, o, pub, node, plan, &signer_token, err)))
 		goto fail;
-	{
-		const uint8_t *nip = node->has_ip ? node->ip : NULL;
-		const uint8_t *pip = pub->has_ip ? pub->ip : NULL;
-		bool rec_first = plan->kind == CTL_SIGNER_ITLRECOVERY;
-
-		if (rec_first && (rc = add(c, s, CTL_ROLE_SAST, pub->host, pip, pub->itlrecovery_cert,
-					   false, &pub->src, "itlrecovery", err)))
-			goto fail;
-		if ((rc = add(c, s, CTL_ROLE_SAST, node->host, nip, node->callmanager_cert, false,
-			      &node->src, "callmanager", err)))
-			goto fail;
-		if (!rec_first && pub->itlrecovery_cert &&
-		    (rc = add(c, s, CTL_ROLE_SAST, pub->host, pip, pub->itlrecovery_cert, false,
-			      &pub->src, "itlrecovery", err)))
-			goto fail;
-		if ((rc = add(c, s, non_secure ? CTL_ROLE_TFTP : CTL_ROLE_CCM_TFTP, node->host, nip,
-			      node->callmanager_cert, false, &node->src, "callmanager", err)))
-			goto fail;
-		if ((rc = add_nodes(c, s, CTL_NODE_TVS, err)))
-			goto fail;
-		if ((rc = add_nodes(c, s, CTL_NODE_CAPF, err)))
-			goto fail;
-	}
+	if ((rc = o->itl ? plan_itl(c, o, s, plan, pub, node, err)
+			 : plan_ctl(c, o, s, plan, signer_token, pub, w, err)))
+		goto fail;
 	return CTL_OK;
 fail:
 	ctl_plan_free(plan);
+	return rc;
+}
+
+ctl_status ctl_plan_tvs_view(const ctl_cluster *c, ctl_tvs_view *v, ctl_err *err)
+{
+	ctl_status rc = CTL_OK;
+
+	memset(v, 0, sizeof(*v));
+	v->from = c->path;
+	for (size_t i = 0; i < c->nnodes && !rc; i++) {
+		const ctl_cluster_node *n = &c->nodes[i];
+		const char *certs[] = {n->tvs_cert, n->callmanager_cert, n->itlrecovery_cert};
+
+		for (size_t k = 0; k < 3 && !rc; k++) {
+			X509 *x = NULL;
+
+			if (!certs[k])
+				continue;
+			if ((rc = ctl_cert_load(certs[k], &x, err))) {
+				char m[CTL_ERR_MSG];
+				snprintf(m, sizeof(m), "%s", err->msg);
+				rc = ctl_err_set(err, rc, -1, -1, -1, "%s:%d: `%s': %s", c->path,
+						 n->src.line, certs[k], m);
+				break;
+			}
+			rc = ctl_tvs_view_add(v, k == 0, x, err);
+			X509_free(x);
+		}
+	}
+	for (size_t i = 0; i < c->ntokens && !rc; i++) {
+		X509 *x = NULL;
+
+		if ((rc = ctl_cert_load(c->tokens[i].cert, &x, err))) {
+			char m[CTL_ERR_MSG];
+			snprintf(m, sizeof(m), "%s", err->msg);
+			rc = ctl_err_set(err, rc, -1, -1, -1, "%s:%d: `%s': %s", c->path,
+					 c->tokens[i].src.line, c->tokens[i].cert, m);
+			break;
+		}
+		rc = ctl_tvs_view_add(v, false, x, err);
+		X509_free(x);
+	}
+	if (rc)
+		ctl_tvs_view_free(v);
 	return rc;
 }

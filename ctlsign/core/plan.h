@@ -5,14 +5,11 @@
 
 #include "build.h"
 #include "cluster.h"
+#include "phone.h"
 
-typedef enum {
-	CTL_SIGNER_ITLRECOVERY,
-	CTL_SIGNER_CALLMANAGER,
-	CTL_SIGNER_TOKEN,
-} ctl_signer_kind;
-
-/* What the release's tokenless preset says (CTL or ITL). */
+/* What the release's tokenless preset says: ITLRecovery from 12.0, before
+ * that the CallManager key (of the publisher for the CTL, of the TFTP node
+ * for its ITL; ITLs exist from 8.0 and are never signed by eTokens). */
 ctl_signer_kind ctl_preset_signer(const ctl_release *r, bool itl);
 /* Does the tokenless CTL carry ITLRecovery as a SAST record? */
 bool ctl_preset_has_itlrecovery(const ctl_release *r);
@@ -23,6 +20,7 @@ typedef struct ctl_plan {
 	char *cert_path;       /* the signer certificate */
 	char *uri;             /* CTL_SIGNER_TOKEN */
 	char *describe;        /* "ITLRecovery of ccm1 (release 12.5 preset)" */
+	char *note;            /* something the admin should know about the choice, or NULL */
 } ctl_plan;
 
 typedef struct ctl_plan_opts {
@@ -33,9 +31,15 @@ typedef struct ctl_plan_opts {
 
 /* Fill spec->e with the records (certificates loaded from the files the
  * cluster names) and plan with the signer. Errors name the cluster file,
- * line and key of the certificate that failed. */
+ * line and key of the certificate that failed. An ITL is built for a node
+ * with the TFTP role only. */
 ctl_status ctl_plan_cluster(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *spec,
 			    ctl_plan *plan, ctl_warnings *w, ctl_err *err);
 void ctl_plan_free(ctl_plan *p);
+
+/* The cluster's TVS as the model needs it (phone.h): every TVS certificate,
+ * and what TVS vouches for (each node's CallManager, ITLRecovery, every
+ * [token]). Known only when the cluster names at least one TVS. */
+ctl_status ctl_plan_tvs_view(const ctl_cluster *c, ctl_tvs_view *v, ctl_err *err);
 
 #endif

@@ -3,6 +3,7 @@
  * signed bytes, and check the DigestInfo against the header's digest code. */
 #include "verify.h"
 
+#include "identity.h"
 #include "io.h"
 
 #include <openssl/crypto.h>
@@ -13,7 +14,6 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,34 +55,131 @@ void ctl_trust_free(ctl_trust *t)
 	if (!t)
 		return;
 	for (size_t i = 0; i < t->n; i++) {
-		X509_free(t->certs[i]);
-		free(t->issuers ? t->issuers[i] : NULL);
+		X509_free(t->a[i].cert);
+		EVP_PKEY_free(t->a[i].key);
+		free(t->a[i].serial);
+		free(t->a[i].issuer);
 	}
-	free(t->certs);
-	free(t->issuers);
-	free(t->source);
+	for (size_t i = 0; i < t->nsrc; i++)
+		free(t->src[i]);
+	free(t->src);
+	free(t->a);
 	free(t);
 }
 
-/* Takes x (and issuer) on success only. */
-static bool trust_add(ctl_trust *t, X509 *x, const char *issuer)
+static ctl_trust *trust_new(void)
 {
-	X509 **p = realloc(t->certs, (t->n + 1) * sizeof(*p));
-	char **q;
-	char *dup = NULL;
+	return calloc(1, sizeof(ctl_trust));
+}
+
+/* Remember a source name; the anchors borrow it. */
+static const char *trust_source(ctl_trust *t, const char *source)
+{
+	char **p, *d;
+
+	for (size_t i = 0; i < t->nsrc; i++)
+		if (!strcmp(t->src[i], source))
+			return t->src[i];
+	if (!(d = strdup(source)) || !(p = realloc(t->src, (t->nsrc + 1) * sizeof(*p)))) {
+		free(d);
+		return NULL;
+	}
+	t->src = p;
+	t->src[t->nsrc++] = d;
+	if (!t->source)
+		t->source = d;
+	return d;
+}
+
+static ctl_anchor *anchor_push(ctl_trust *t)
+{
+	ctl_anchor *p = realloc(t->a, (t->n + 1) * sizeof(*p));
 
 	if (!p)
+		return NULL;
+	t->a = p;
+	memset(&p[t->n], 0, sizeof(*p));
+	return &p[t->n++];
+}
+
+/* A PEM or DER certificate as an anchor (takes x on success). */
+static bool trust_add_cert(ctl_trust *t, X509 *x, const char *source)
+{
+	ctl_anchor *a;
+	const char *src = trust_source(t, source);
+	uint8_t *serial;
+	size_t sn = 0;
+	char *iss;
+
+	if (!src)
 		return false;
-	t->certs = p;
-	if (!(q = realloc(t->issuers, (t->n + 1) * sizeof(*q))))
+	serial = ctl_serial_bytes(x, &sn);
+	iss = ctl_name_string(X509_get_issuer_name(x));
+	if (!serial || !iss || !(a = anchor_push(t))) {
+		free(serial);
+		free(iss);
 		return false;
-	t->issuers = q;
-	if (issuer && !(dup = strdup(issuer)))
-		return false;
-	t->certs[t->n] = x;
-	t->issuers[t->n] = dup;
-	t->n++;
+	}
+	a->cert = x;
+	a->key = X509_get_pubkey(x);
+	ERR_clear_error();
+	a->serial = serial;
+	a->serial_len = sn;
+	a->issuer = iss;
+	a->role = -1;
+	a->source = src;
+	if (!a->key)
+		snprintf(a->unusable, sizeof(a->unusable), "its public key does not decode");
 	return true;
+}
+
+ctl_status ctl_trust_add_file(ctl_trust **tp, const ctl_file *f, const char *source,
+			      unsigned roles, ctl_err *err)
+{
+	ctl_trust *t = *tp;
+	const char *src;
+
+	if (!t && !(t = *tp = trust_new()))
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	if (!(src = trust_source(t, source)))
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	t->from_trust_list = true;
+	for (size_t i = 0; i < f->nrec; i++) {
+		const ctl_record *r = &f->rec[i];
+		const ctl_tlv *rs = ctl_rec_find(r, CTL_R_SERIALNUMBER);
+		int role = ctl_rec_function(r);
+		ctl_anchor *a;
+		bool owned;
+		EVP_PKEY *pk;
+
+		if (role < 0 || role > 31 || !(roles & (1u << role)) || !rs || !rs->len)
+			continue;
+		if (!(a = anchor_push(t)))
+			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		a->role = role;
+		a->record = (int)i + 1;
+		a->source = src;
+		a->serial_len = rs->len;
+		a->serial = malloc(rs->len);
+		a->issuer = strdup(ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME)));
+		if (!a->serial || !a->issuer)
+			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		memcpy(a->serial, rs->val, rs->len);
+		if (r->cert && !X509_up_ref(r->cert))
+			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		a->cert = r->cert;
+		pk = ctl_record_pubkey(r, &owned);
+		if (pk && !owned && !EVP_PKEY_up_ref(pk))
+			pk = NULL;
+		a->key = pk;
+		ERR_clear_error();
+		if (!ctl_record_consistent(r, a->unusable, sizeof(a->unusable)))
+			continue;
+		if (!a->key)
+			snprintf(a->unusable, sizeof(a->unusable), "its %s does not decode",
+				 r->cert ? "certificate's key" : "PUBLICKEY");
+	}
+	return CTL_OK;
 }
 
 ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
@@ -95,8 +192,7 @@ ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
 	*out = NULL;
 	if ((rc = ctl_read_file(path, CTL_FILE_MAX, &buf, &len, err)))
 		return rc;
-	if (!(t = calloc(1, sizeof(*t))) || !(t->source = strdup(path))) {
-		free(t);
+	if (!(t = trust_new())) {
 		free(buf);
 		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 	}
@@ -105,7 +201,7 @@ ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
 		X509 *x;
 
 		while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
-			if (!trust_add(t, x, NULL)) {
+			if (!trust_add_cert(t, x, path)) {
 				X509_free(x);
 				break;
 			}
@@ -122,7 +218,7 @@ ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
 
 		ERR_clear_error();
 		if (x) {
-			if (!trust_add(t, x, NULL)) {
+			if (!trust_add_cert(t, x, path)) {
 				X509_free(x);
 				rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 				goto fail;
@@ -130,20 +226,13 @@ ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
 		} else {
 			if ((rc = ctl_parse(buf, len, &f, err)))
 				goto fail;
-			t->from_trust_list = true;
-			for (size_t i = 0; i < f->nrec; i++) {
-				ctl_record *r = &f->rec[i];
-				if (ctl_rec_function(r) != CTL_ROLE_SAST || !r->cert)
-					continue;
-				X509_up_ref(r->cert);
-				if (!trust_add(t, r->cert,
-					       ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME))))
-					X509_free(r->cert);
-			}
+			rc = ctl_trust_add_file(&t, f, path, CTL_ROLES_SAST, err);
 			ctl_free(f);
+			if (rc)
+				goto fail;
 			if (t->n == 0) {
 				rc = ctl_err_set(err, CTL_E_VERIFY, -1, -1, -1,
-						 "trust list has no SAST record with a certificate");
+						 "trust list has no SAST record");
 				goto fail;
 			}
 		}
@@ -157,63 +246,10 @@ fail:
 	return rc;
 }
 
-/* Serials compare as unsigned magnitudes: leading zero bytes do not count. */
-static bool serial_eq(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
-{
-	while (an > 1 && *a == 0)
-		a++, an--;
-	while (bn > 1 && *b == 0)
-		b++, bn--;
-	return an == bn && memcmp(a, b, an) == 0;
-}
-
-/* Names compared the loose way: case and the old Windows client's quotes
- * ignored (`cn=Cisco Manufacturing CA;o=Cisco Systems' is the CUCM string
- * `CN=Cisco Manufacturing CA;O=Cisco Systems'). */
-static bool name_loose_eq(const char *a, const char *b)
-{
-	for (;;) {
-		while (*a == '"')
-			a++;
-		while (*b == '"')
-			b++;
-		if (!*a || !*b)
-			return !*a && !*b;
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-			return false;
-		a++, b++;
-	}
-}
-
-/* A trust anchor matches the header's serial and CANAME: by the record's
- * ISSUERNAME when it came from a trust list (as phones match), else by the
- * certificate's issuer written as CUCM writes it. */
-static bool cert_matches(X509 *x, const char *record_issuer, const ctl_tlv *serial,
-			 const char *caname)
-{
-	size_t sn;
-	uint8_t *s = ctl_serial_bytes(x, &sn);
-	char *iss;
-	bool ok;
-
-	if (!s)
-		return false;
-	ok = serial_eq(s, sn, serial->val, serial->len);
-	free(s);
-	if (!ok)
-		return false;
-	if (record_issuer)
-		return strcmp(record_issuer, caname) == 0;
-	iss = ctl_name_string(X509_get_issuer_name(x));
-	ok = iss && name_loose_eq(iss, caname);
-	free(iss);
-	return ok;
-}
-
 /* Check one candidate key. Returns true when the signature is valid; on
  * false, res->reason says why. */
 static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const uint8_t *tbs,
-		       size_t tbslen, unsigned code, ctl_verify_result *res)
+		       size_t tbslen, unsigned code, bool legacy, ctl_verify_result *res)
 {
 	EVP_PKEY_CTX *pctx = NULL;
 	EVP_MD_CTX *mctx = NULL;
@@ -299,21 +335,25 @@ static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const uint8_t *tbs,
 	    (nid == NID_sha256 && code == CTL_DIGEST_SHA256) ||
 	    (nid == NID_sha512 && code == CTL_DIGEST_SHA512)) {
 		ok = true;
-	} else if ((nid == NID_sha384 && code == CTL_DIGEST_OLD_SHA384) ||
-		   (nid == NID_sha512 && code == CTL_DIGEST_OLD_SHA512)) {
+	} else if (((nid == NID_sha384 && code == CTL_DIGEST_OLD_SHA384) ||
+		    (nid == NID_sha512 && code == CTL_DIGEST_OLD_SHA512)) && legacy) {
 		ok = true;
 		res->old_numbering = true;
 		snprintf(res->note, sizeof(res->note),
-			 "DIGESTALGORITHM %u means %s only under the older numbering "
+			 "DIGESTALGORITHM %u read as %s under the older numbering "
 			 "(3 = SHA-384, 4 = SHA-512); current builders write %s",
 			 code, ctl_digest_nid_name(nid),
 			 nid == NID_sha512 ? "3 for SHA-512" : "no code for SHA-384");
 	} else {
 		const char *cn = ctl_digest_code_name(code);
+		bool older = (nid == NID_sha384 && code == CTL_DIGEST_OLD_SHA384) ||
+			     (nid == NID_sha512 && code == CTL_DIGEST_OLD_SHA512);
 		snprintf(res->reason, sizeof(res->reason),
 			 "header DIGESTALGORITHM is %u (%s) but the signature's DigestInfo "
-			 "names %s: phones would hash with the wrong algorithm",
-			 code, cn ? cn : "unknown code", ctl_digest_nid_name(nid));
+			 "names %s: phones would hash with the wrong algorithm%s",
+			 code, cn ? cn : "unknown code", ctl_digest_nid_name(nid),
+			 older ? " (under the older numbering, 3 = SHA-384 and 4 = SHA-512, they "
+				 "agree: --legacy-digest-codes reads it that way)" : "");
 	}
 out:
 	ERR_clear_error();
@@ -323,22 +363,6 @@ out:
 	EVP_PKEY_CTX_free(pctx);
 	OPENSSL_cleanse(rec, sizeof(rec));
 	return ok;
-}
-
-/* Key of a SAST record: its certificate, else its PUBLICKEY (old records). */
-static EVP_PKEY *record_key(const ctl_record *r, bool *owned)
-{
-	const ctl_tlv *pkt;
-	const unsigned char *p;
-
-	*owned = false;
-	if (r->cert)
-		return X509_get0_pubkey(r->cert);
-	if (!(pkt = ctl_rec_find(r, CTL_R_PUBLICKEY)))
-		return NULL;
-	p = pkt->val;
-	*owned = true;
-	return d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, pkt->len);
 }
 
 static void expiry(ctl_verify_result *res, X509 *x, time_t now, uint32_t ts)
@@ -354,19 +378,37 @@ static void expiry(ctl_verify_result *res, X509 *x, time_t now, uint32_t ts)
 	ctl_certinfo_free(&ci);
 }
 
-ctl_status ctl_verify(const uint8_t *buf, size_t len, const ctl_file *f,
-		      const ctl_trust *trust, time_t now, ctl_verify_result *res,
-		      ctl_err *err)
+/* "A", "A or B", ... of the trust set's sources. */
+static void sources(const ctl_trust *t, char *out, size_t n)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < t->nsrc && o < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "%s%s", i ? " or " : "", t->src[i]);
+}
+
+static bool anchor_matches(const ctl_anchor *a, const ctl_tlv *serial, const char *caname)
+{
+	return ctl_serial_eq(a->serial, a->serial_len, serial->val, serial->len) &&
+	       ctl_dn_equal(a->issuer, caname);
+}
+
+ctl_status ctl_verify_ex(const uint8_t *buf, size_t len, const ctl_file *f,
+			 const ctl_verify_opts *o, ctl_verify_result *res, ctl_err *err)
 {
 	const ctl_tlv *serial = ctl_hdr_find(f, CTL_H_SERIALNUMBER);
 	const ctl_tlv *sig = ctl_hdr_find(f, CTL_H_SIGNATURE);
 	const char *caname = ctl_tlv_str(ctl_hdr_find(f, CTL_H_CANAME));
+	ctl_trust *own = NULL;
+	const ctl_trust *t = o->trust;
 	uint8_t *tbs = NULL;
-	size_t tbslen = 0;
+	size_t tbslen = 0, nmatch = 0, *match = NULL;
 	uint32_t ts = 0;
 	unsigned code = 0;
 	ctl_status rc;
 	int issuer_mismatch = 0;
+	char hex[128];
 
 	memset(res, 0, sizeof(*res));
 	res->digest_nid = NID_undef;
@@ -375,88 +417,120 @@ ctl_status ctl_verify(const uint8_t *buf, size_t len, const ctl_file *f,
 				   "header lacks SERIALNUMBER, SIGNATURE or DIGESTALGORITHM");
 	res->digest_code = code;
 	ctl_tlv_u32(ctl_hdr_find(f, CTL_H_TIMESTAMP), &ts);
+	ctl_hex_colon(serial->val, serial->len, hex, sizeof(hex));
+	if (!t) {
+		if ((rc = ctl_trust_add_file(&own, f, "this file", CTL_ROLES_SAST, err)))
+			goto out;
+		t = own;
+	}
 	if ((rc = ctl_signed_bytes(buf, len, f, &tbs, &tbslen, err)))
-		return rc;
+		goto out;
+	if (t->n && !(match = calloc(t->n, sizeof(*match)))) {
+		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const ctl_anchor *a = &t->a[i];
 
-	if (trust) {
-		for (size_t i = 0; i < trust->n && !res->valid; i++) {
-			EVP_PKEY *pk = X509_get0_pubkey(trust->certs[i]);
+		if (!anchor_matches(a, serial, caname)) {
+			if (own && ctl_serial_eq(a->serial, a->serial_len, serial->val, serial->len))
+				issuer_mismatch = a->record;
+			continue;
+		}
+		if (a->unusable[0]) {
+			if (a->record)
+				snprintf(res->warning, sizeof(res->warning),
+					 "record %d of %s matches the signer but is not used: %s",
+					 a->record, a->source, a->unusable);
+			else
+				snprintf(res->warning, sizeof(res->warning),
+					 "certificate %zu of %s matches the signer but is not used: %s",
+					 i + 1, a->source, a->unusable);
+			continue;
+		}
+		match[nmatch++] = i;
+	}
+	/* Two candidates with different keys: phones may pick either, so no
+	 * answer here could be the phone's. */
+	for (size_t k = 1; k < nmatch; k++) {
+		const ctl_anchor *a = &t->a[match[0]], *b = &t->a[match[k]];
 
-			if (!cert_matches(trust->certs[i], trust->issuers ? trust->issuers[i] : NULL, serial,
-					  caname))
-				continue;
+		if (EVP_PKEY_eq(a->key, b->key) != 1) {
+			res->ambiguous = true;
 			res->signer_found = true;
-			if (!pk) {
-				snprintf(res->reason, sizeof(res->reason),
-					 "trusted certificate %zu of %s has no usable public key",
-					 i + 1, trust->source);
-				continue;
-			}
-			if (check_with(pk, sig, tbs, tbslen, code, res)) {
-				res->valid = true;
-				res->signer_trust = (int)i + 1;
-				res->signer_cert = trust->certs[i];
-				res->signer_bits = EVP_PKEY_get_bits(pk);
-			}
-		}
-	}
-	for (size_t i = 0; i < f->nrec && (trust ? !res->signer_record : !res->valid); i++) {
-		const ctl_record *r = &f->rec[i];
-		const ctl_tlv *rs = ctl_rec_find(r, CTL_R_SERIALNUMBER);
-		bool owned;
-		EVP_PKEY *pk;
-
-		if (ctl_rec_function(r) != CTL_ROLE_SAST || !rs ||
-		    !serial_eq(rs->val, rs->len, serial->val, serial->len))
-			continue;
-		if (strcmp(ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME)), caname) != 0) {
-			issuer_mismatch = (int)i + 1;
-			continue;
-		}
-		if (trust) {
-			/* Only note that the signer is listed in this file too. */
-			res->signer_record = (int)i + 1;
-			break;
-		}
-		res->signer_found = true;
-		if (!(pk = record_key(r, &owned))) {
-			ERR_clear_error();
 			snprintf(res->reason, sizeof(res->reason),
-				 "signer record %zu has no usable public key (its %s does not decode)",
-				 i + 1, r->cert ? "certificate's key" : "PUBLICKEY");
-			continue;
+				 "ambiguous signer: records %d and %d of %s both carry serial %s and "
+				 "issuer \"%s\" but hold different keys; phones may pick either",
+				 a->record, b->record, a->source, hex, caname);
+			ERR_clear_error();
+			goto fail;
 		}
-		if (check_with(pk, sig, tbs, tbslen, code, res)) {
-			res->valid = true;
-			res->signer_record = (int)i + 1;
-			res->signer_cert = r->cert;
-			res->signer_bits = EVP_PKEY_get_bits(pk);
-		}
-		if (owned)
-			EVP_PKEY_free(pk);
 	}
-	free(tbs);
+	for (size_t k = 0; k < nmatch && !res->valid; k++) {
+		const ctl_anchor *a = &t->a[match[k]];
 
+		res->signer_found = true;
+		if (check_with(a->key, sig, tbs, tbslen, code, o->legacy_digest_codes, res)) {
+			res->valid = true;
+			res->anchor = own ? NULL : a;
+			res->signer_cert = a->cert;
+			res->signer_bits = EVP_PKEY_get_bits(a->key);
+			if (own)
+				res->signer_record = a->record;
+		}
+	}
+	if (!own) {
+		/* Only note whether the signer is listed in this file too. */
+		for (size_t i = 0; i < f->nrec && !res->signer_record; i++) {
+			const ctl_record *r = &f->rec[i];
+			const ctl_tlv *rs = ctl_rec_find(r, CTL_R_SERIALNUMBER);
+
+			if (ctl_rec_function(r) == CTL_ROLE_SAST && rs &&
+			    ctl_serial_eq(rs->val, rs->len, serial->val, serial->len) &&
+			    ctl_dn_equal(ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME)), caname))
+				res->signer_record = (int)i + 1;
+		}
+	}
 	if (res->valid) {
-		expiry(res, res->signer_cert, now, ts);
+		expiry(res, res->signer_cert, o->now, ts);
 		res->reason[0] = '\0';
-		return CTL_OK;
+		rc = CTL_OK;
+		goto out;
 	}
 	if (!res->signer_found) {
-		char hex[128];
-		ctl_hex_colon(serial->val, serial->len, hex, sizeof(hex));
-		if (trust)
+		char src[200];
+
+		if (!own) {
+			sources(t, src, sizeof(src));
 			snprintf(res->reason, sizeof(res->reason),
 				 "signer (serial %s, issuer \"%s\") is not trusted: no SAST certificate in %s matches",
-				 hex, caname, trust->source);
-		else if (issuer_mismatch)
+				 hex, caname, src);
+		} else if (issuer_mismatch) {
 			snprintf(res->reason, sizeof(res->reason),
 				 "signer serial %s matches SAST record %d but its issuer differs from CANAME \"%s\"",
 				 hex, issuer_mismatch, caname);
-		else
+		} else if (res->warning[0]) {
+			snprintf(res->reason, sizeof(res->reason), "%s", res->warning);
+		} else {
 			snprintf(res->reason, sizeof(res->reason),
 				 "signer (serial %s, issuer \"%s\") is not among the SAST records",
 				 hex, caname);
+		}
 	}
-	return ctl_err_set(err, CTL_E_VERIFY, -1, -1, -1, "%s", res->reason);
+fail:
+	rc = ctl_err_set(err, CTL_E_VERIFY, -1, -1, -1, "%s", res->reason);
+out:
+	free(match);
+	free(tbs);
+	ctl_trust_free(own);
+	return rc;
+}
+
+ctl_status ctl_verify(const uint8_t *buf, size_t len, const ctl_file *f,
+		      const ctl_trust *trust, time_t now, ctl_verify_result *res,
+		      ctl_err *err)
+{
+	ctl_verify_opts o = {.trust = trust, .now = now};
+
+	return ctl_verify_ex(buf, len, f, &o, res, err);
 }

@@ -41,7 +41,7 @@ has out "signature valid" "README verify"
 sed 's/^signer = token:token1/signer = token:token2/' tokens.ini >tokens2.ini
 mkdir published
 expect 0 "published token CTL" -- ctlsign build -q --cluster tokens2.ini --pin-source "file:$T/hsm/pin-eToken_2" \
-	-o published/CTLFile.tlv
+	--first -o published/CTLFile.tlv
 pin=$(cat "$T/hsm/pin-eToken")
 # Type the PIN only once the prompt is on the screen (a PIN typed earlier is
 # flushed by the prompt), and give up after 120 s.
@@ -60,6 +60,7 @@ check "README: workstation flow (PIN typed at the prompt), exit $rc" -- test $rc
 has readme2.out "PIN for token .eToken.: " "workstation flow prompted for the PIN"
 has readme2.out "signature valid" "workstation flow verifies against the published CTL"
 has readme2.out "trusted through: published/CTLFile.tlv" "workstation flow checks trust"
+has readme2.out "changes against published/CTLFile.tlv" "workstation flow lists the changes"
 hasnt readme2.out "$pin" "the typed PIN is not echoed"
 cp certs/pub-ITLRecovery.pem ITLRecovery.pem && cp keys/pub-ITLRecovery.key ITLRecovery.key
 cp certs/pub-CallManager.pem CallManager.pem && cp certs/pub-CAPF.pem CAPF.pem
@@ -71,26 +72,26 @@ ctlsign show --json CTLFile.tlv >show.json
 check "docs/json.md: show" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" show show.json
 ctlsign verify --json CTLFile.tlv >verify.json
 check "docs/json.md: verify" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" verify verify.json
-ctlsign build -q --json --cluster cluster.ini -o json-CTLFile.tlv >build.json
+ctlsign build -q --json --cluster cluster.ini --current CTLFile.tlv -o json-CTLFile.tlv >build.json
 check "docs/json.md: build" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" build build.json
 ctlsign tokens --json --module /usr/lib/softhsm/libsofthsm2.so --ctl published/CTLFile.tlv >tokens.json
 check "docs/json.md: tokens" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" tokens tokens.json
 
 # --help names every command and every exit code that docs/format and README list.
 "$CTLSIGN" --help >help.txt
-for v in show verify build tokens; do has help.txt "  $v " "--help lists $v"; done
+for v in show verify build diff tokens; do has help.txt "  $v " "--help lists $v"; done
 for c in 0 1 2 3 4 5 6 7 70 130; do
 	has help.txt "^  $c " "--help documents exit $c"
 	check "README documents exit $c" -- grep -q "^| $c |" "$ROOT/README.md"
 	check "man page documents exit $c" -- grep -q "^\.IP $c\$" "$ROOT/docs/ctlsign.1"
 done
-for v in show verify build tokens; do
+for v in show verify build diff tokens; do
 	expect 0 "$v --help" -- "$CTLSIGN" $v --help
 	has out "Usage: ctlsign $v" "$v --help usage line"
 	check "man page describes $v" -- grep -q "^\.SS $v" "$ROOT/docs/ctlsign.1"
 done
 # Every long option in --help is in the man page.
-for v in show verify build tokens; do
+for v in show verify build diff tokens; do
 	"$CTLSIGN" $v --help | grep -oE -- '--[a-z][a-z0-9-]+' | grep -vx -- --help | sort -u >opts.txt
 	while read -r o; do
 		check "man page has $v $o" -- grep -q -- "${o//-/\\\\-}" "$ROOT/docs/ctlsign.1"

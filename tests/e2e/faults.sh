@@ -11,7 +11,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 cd "$T"
 mkdir keys && cp "$G"/*.key keys/ && chmod 600 keys/*.key
 args=(--sast "pub,192.0.2.10,$G/pub-itlrecovery.pem" --ccm-tftp "pub,192.0.2.10,$G/pub-callmanager.pem"
-	--key keys/pub-itlrecovery.key)
+	--key keys/pub-itlrecovery.key --first)
 "$CTLSIGN" build -q "${args[@]}" --timestamp 1 -o CTLFile.tlv
 cp CTLFile.tlv prev.tlv
 
@@ -87,7 +87,7 @@ intact "backup cannot be made"
 BUILD=${CTLSIGN_BUILD:-$ROOT/build}
 "$ROOT/softhsm-conf/provision.sh" "$T/hsm" >/dev/null
 export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
-targs=(--sast "$T/hsm/cert-eToken.pem" --ccm-tftp "pub,192.0.2.10,$G/pub-callmanager.pem"
+targs=(--first --sast "$T/hsm/cert-eToken.pem" --sast "$T/hsm/cert-eToken_2.pem" --ccm-tftp "pub,192.0.2.10,$G/pub-callmanager.pem"
 	--sign-with "pkcs11:token=eToken;object=SAST;type=private" --module "$BUILD/mock-pkcs11.so"
 	--pin-source "file:$T/hsm/pin-eToken" -o CTLFile.tlv)
 reset
@@ -95,6 +95,7 @@ CTLSIGN_MOCK_SIGN_FAIL=1 expect 6 "signing fails on the token" -- "$CTLSIGN" bui
 has err "CKR_" "token failure names the CKR code"
 intact "signing fails on the token"
 CTLSIGN_MOCK_SIGN_FAIL=corrupt expect 5 "token returns a bad signature" -- "$CTLSIGN" build "${targs[@]}"
+has err "signature does not verify" "a bad signature is caught"
 intact "token returns a bad signature"
 CTLSIGN_MOCK_REMOVE_AFTER_LOGIN=1 expect 7 "token removed between login and sign" -- "$CTLSIGN" build "${targs[@]}"
 has err "CKR_DEVICE_REMOVED\|CKR_TOKEN_NOT_PRESENT" "removal named"

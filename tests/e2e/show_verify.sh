@@ -94,12 +94,20 @@ for n in $VALID; do
 	read -r hl nrec nsast kind < <(facts "$f")
 	size=$(stat -c %s "$f")
 
-	run verify "$f"
+	# Digest codes 3 and 4 in their older meaning are read only on request.
+	lg=()
+	case $n in ctl-old-*)
+		run verify "$f"
+		expect_rc 1 "verify $n without --legacy-digest-codes"
+		err_has "legacy-digest-codes" "verify $n names the option"
+		lg=(--legacy-digest-codes) ;;
+	esac
+	run verify "${lg[@]}" "$f"
 	expect_rc 0 "verify $n"
 	out_has "$f: signature valid" "verify $n"
 	out_has "signer record:" "verify $n"
 
-	run show "$f"
+	run show "${lg[@]}" "$f"
 	expect_rc 0 "show $n"
 	out_has "The checksum value of the $kind file:" "show $n"
 	out_has "$(md5sum <"$f" | cut -d' ' -f1)(MD5)" "show $n md5"
@@ -128,7 +136,7 @@ print("\t" + "  ".join("%x" % x for x in b[p+3:p+11]))' "$f")
 	if grep -qxF -- "$want" "$OUT"; then ok; else bad "show $n: signature hex line \`$want' missing"; fi
 	if [ "$kind" = ITL ]; then out_lacks "CTL" "show $n (ITL wording only)"; fi
 
-	run show --json "$f"
+	run show --json "${lg[@]}" "$f"
 	expect_rc 0 "show --json $n"
 	if python3 - "$OUT" "$n" "$nrec" "$size" <<'PY'
 import json, sys
@@ -181,8 +189,8 @@ expect_rc 0 "verify expired signer"
 out_has "warning: the signer's certificate expired on 2001-01-01T00:00:00Z (already when the file was signed)" "expired signer"
 run show "$FX/ctl-expired-signer.tlv"
 out_has "Note: the signer's certificate has expired; the signature is still valid." "show expired signer"
-run verify "$FX/ctl-old-sha384.tlv"
-out_has "note: DIGESTALGORITHM 3 means SHA-384 only under the older numbering" "old numbering note"
+run verify --legacy-digest-codes "$FX/ctl-old-sha384.tlv"
+out_has "note: DIGESTALGORITHM 3 read as SHA-384 under the older numbering" "old numbering note"
 
 # An old-style SAST signer record: PUBLICKEY, no CERTIFICATE (re-signed here).
 python3 - "$FX" "$work/keyonly.tlv" <<'PY'
@@ -259,7 +267,7 @@ assert d["records"][5]["certificate"]["key_type"] == "EC" and d["records"][5]["c
 assert d["records"][5]["certificate"]["curve"] == "secp384r1"
 assert d["records"][0]["signed_this_file"] is False and d["records"][1]["signed_this_file"] is True
 ' "$OUT"; then ok; else bad "verify --json fields"; fi
-run verify --json "$FX/ctl-old-sha512.tlv"
+run verify --json --legacy-digest-codes "$FX/ctl-old-sha512.tlv"
 if python3 -c '
 import json, sys
 v = json.load(open(sys.argv[1]))["verification"]
@@ -289,14 +297,16 @@ if grep -q $'\x1b' "$OUT"; then bad "show prints a raw ESC from the file to the 
 # ---- --trust ---------------------------------------------------------------
 run verify --trust "$FX/ctl-cucm-sha1.tlv" "$FX/ctl-blanked.tlv"
 expect_rc 0 "trust another CTL"
-out_has "trusted through: $FX/ctl-cucm-sha1.tlv (certificate 1)" "trust another CTL"
+out_has "trusted through: $FX/ctl-cucm-sha1.tlv (record 1, SAST)" "trust another CTL"
+out_has "phones: accepted: the signer is SAST record 1 of $FX/ctl-cucm-sha1.tlv, which phones hold" "trust another CTL: the path"
 run verify --trust "$FX/ctl-cucm-sha1.tlv" "$FX/itl.tlv"
 expect_rc 0 "trust another CTL (ITLRECOVERY)"
-out_has "(certificate 2)" "trust another CTL (ITLRECOVERY)"
+out_has "(record 5, SAST)" "trust another CTL (ITLRECOVERY)"
 run verify --trust "$FX/ctl-cucm-sha1.tlv" "$FX/ctl-python-sha256.tlv"
 expect_rc 1 "signer not in trust"
-err_has "is not trusted: no SAST certificate in $FX/ctl-cucm-sha1.tlv matches" "signer not in trust"
+err_has "is not a SAST record in the lists phones hold" "signer not in trust"
 err_has "\`$FX/ctl-python-sha256.tlv'" "signer not in trust names the file"
+err_has "record 1 of $FX/ctl-cucm-sha1.tlv: SAST CN=ccm1.example.com" "the held signers are listed"
 cat "$FX/ccm2.pem" "$FX/itlrec.pem" "$FX/sast2.pem" >"$work/several.pem"
 run verify --trust "$work/several.pem" "$FX/itl.tlv"
 expect_rc 0 "trust PEM with several certificates"
@@ -310,7 +320,7 @@ expect_rc 0 "trust DER, signer not a SAST record of the file"
 out_has "the signer is not a SAST record of this file" "trust DER"
 run verify --trust "$FX/bad-signer-not-sast.tlv" "$FX/ctl-blanked.tlv"
 if [ "$RC" != 0 ]; then ok; else bad "trust list without SAST accepted"; fi
-err_has "no SAST record" "trust list without SAST"
+err_has "no usable SAST record" "trust list without SAST"
 err_has "$FX/bad-signer-not-sast.tlv" "trust list without SAST names it"
 run verify --trust "$work/missing.pem" "$FX/ctl-blanked.tlv"
 expect_rc 4 "missing trust file"
@@ -322,8 +332,11 @@ run verify --json --trust "$FX/ctl-cucm-sha1.tlv" "$FX/ctl-python-sha256.tlv"
 expect_rc 1 "verify --json --trust untrusted"
 if python3 -c '
 import json, sys
-v = json.load(open(sys.argv[1]))["verification"]
-assert v["valid"] is False and "not trusted" in v["reason"], v' "$OUT"; then ok; else bad "verify --json --trust"; fi
+d = json.load(open(sys.argv[1]))
+v, p = d["verification"], d["phones"]
+assert v["valid"] is True, v   # its own signature is fine ...
+assert p["verdict"] == "rejected" and p["path"] == "none" and "not a SAST record" in p["why"], p
+' "$OUT"; then ok; else bad "verify --json --trust"; fi
 
 # ---- usage and I/O errors ---------------------------------------------------
 run verify

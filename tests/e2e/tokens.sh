@@ -103,7 +103,7 @@ check "listing never logs in" -- test "$(logins)" = 0
 # --- signing through `ctlsign build` ------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -keyout ccm.key -out ccm.pem -days 365 \
 	-subj "/O=Example/OU=VTG/CN=cucm1" 2>/dev/null
-recs=(--sast "$T/hsm/cert-eToken.pem" --sast "$T/hsm/cert-eToken_2.pem"
+recs=(--first --sast "$T/hsm/cert-eToken.pem" --sast "$T/hsm/cert-eToken_2.pem"
 	--ccm-tftp "cucm1,192.0.2.10,$T/ccm.pem")
 
 # The PIN arrives on a pipe while we look at the process' command line.
@@ -126,7 +126,8 @@ check "exactly one login" -- test "$(logins)" = 1
 expect 0 "the token-signed CTL verifies" -- "$CTLSIGN" verify CTLFile.tlv
 
 # A listed URI is ready to paste: it carries the module, no --module needed.
-expect 0 "sign with a URI from --uri-only" -- "$CTLSIGN" build --sast "$T/hsm/cert-eToken_3.pem" \
+expect 0 "sign with a URI from --uri-only" -- "$CTLSIGN" build --first --sast "$T/hsm/cert-eToken_3.pem" \
+	--sast "$T/hsm/cert-eToken.pem" \
 	--ccm-tftp "cucm1,192.0.2.10,$T/ccm.pem" --sign-with "$(cat uri3)" \
 	--pin-source "file:$T/hsm/pin-eToken_3" -o CTL3.tlv
 expect 0 "and it verifies" -- "$CTLSIGN" verify CTL3.tlv

@@ -152,10 +152,12 @@ Test(cluster, full_file_parses_into_exact_struct)
 	cr_assert_eq(c->rel.minor, 5);
 	cr_assert_eq(c->rel.mr, 1);
 	cr_assert_eq(c->rel.su, 3);
-	cr_assert_str_eq(c->mode, "mixed");
-	cr_assert_str_eq(c->digest, "sha256");
-	cr_assert_str_eq(c->signer_version, "1.1");
-	cr_assert_str_eq(c->signer, "token:token1");
+	cr_assert(!c->non_secure);
+	cr_assert_eq(c->digest_code, CTL_DIGEST_SHA256);
+	cr_assert_eq(c->signer_version, 11);
+	cr_assert_eq(c->signer_kind, CTL_SIGNER_TOKEN);
+	cr_assert_str_eq(c->signer_token, "token1");
+	cr_assert_null(c->signer_uri);
 	cr_assert_str_eq(c->signer_key, "/etc/ctlsign/override.key");
 
 	cr_assert_eq(c->nnodes, 2);
@@ -230,10 +232,13 @@ Test(cluster, minimal_file_and_defaults)
 {
 	cr_assert_eq(load(MIN), CTL_OK, "%s", err.msg);
 	cr_assert_str_eq(c->release, "12.5");
-	cr_assert_str_eq(c->mode, "mixed");
-	cr_assert_null(c->digest);
-	cr_assert_null(c->signer_version);
-	cr_assert_null(c->signer);
+	cr_assert(!c->non_secure);
+	cr_assert_eq(c->digest_code, CTL_DIGEST_SHA1);
+	cr_assert_eq(c->signer_version, 0);
+	cr_assert_eq(c->signer_kind, CTL_SIGNER_PRESET);
+	cr_assert_null(c->signer_token);
+	cr_assert_null(c->current_ctl);
+	cr_assert_null(c->current_itl);
 	cr_assert_null(c->signer_key);
 	cr_assert_eq(c->nnodes, 1);
 	cr_assert_eq(c->nextra, 0);
@@ -546,17 +551,32 @@ Test(cluster, signer_forms_accepted)
 {
 	cr_assert_eq(load("[cluster]\nrelease = 11.5\nsigner = CallManager\nmode = NON-SECURE\n"
 			  "digest = sha512\nsigner-version = 1.0\n" MIN_NODE), CTL_OK, "%s", err.msg);
-	cr_assert_str_eq(c->signer, "callmanager");
-	cr_assert_str_eq(c->mode, "non-secure");
-	cr_assert_str_eq(c->digest, "sha512");
-	cr_assert_str_eq(c->signer_version, "1.0");
+	cr_assert_eq(c->signer_kind, CTL_SIGNER_CALLMANAGER);
+	cr_assert(c->non_secure);
+	cr_assert_eq(c->digest_code, CTL_DIGEST_SHA512);
+	cr_assert_eq(c->signer_version, 10);
 	ctl_cluster_free(c);
 	c = NULL;
 	cr_assert_eq(load("[cluster]\nrelease = 14\n"
 			  "signer = pkcs11:token=eToken;object=SAST;type=private\n"
 			  "signer-key = k.pem\n" MIN_NODE), CTL_OK, "%s", err.msg);
-	cr_assert_str_eq(c->signer, "pkcs11:token=eToken;object=SAST;type=private");
+	cr_assert_eq(c->signer_kind, CTL_SIGNER_TOKEN);
+	cr_assert_str_eq(c->signer_uri, "pkcs11:token=eToken;object=SAST;type=private");
 	cr_assert_str_eq(c->signer_key, in_dir("k.pem"));
+}
+
+Test(cluster, current_lists)
+{
+	cr_assert_eq(load("[cluster]\nrelease = 12.5\ncurrent-ctl = published/CTLFile.tlv\n"
+			  "current-itl = tftp://cucm-pub/ITLFile.tlv\n" MIN_NODE), CTL_OK, "%s", err.msg);
+	cr_assert_str_eq(c->current_ctl, in_dir("published/CTLFile.tlv"));
+	cr_assert_str_eq(c->current_itl, "tftp://cucm-pub/ITLFile.tlv");
+	ctl_cluster_free(c);
+	c = NULL;
+	refuse("[cluster]\nrelease = 12.5\ncurrent-ctl = a.tlv\ncurrent-ctl = b.tlv\n" MIN_NODE, 4,
+	       "key `current-ctl'", "repeated");
+	refuse("[cluster]\nrelease = 12.5\n" MIN_NODE "current-itl = x.tlv\n", 6, "key `current-itl'",
+	       "unknown in [node");
 }
 
 Test(cluster, hostile_input_is_sanitised_in_messages)

@@ -49,6 +49,21 @@ static ctl_status verify(const loaded_fx *L, const ctl_trust *t, time_t now, ctl
 	return ctl_verify(L->p, L->len, L->f, t, now, r, e);
 }
 
+/* The same, reading digest codes 3 and 4 the older way when asked. */
+static ctl_status verify_legacy(const loaded_fx *L, ctl_verify_result *r, ctl_err *e)
+{
+	ctl_verify_opts o = {.now = TS, .legacy_digest_codes = true};
+
+	ctl_err_clear(e);
+	return ctl_verify_ex(L->p, L->len, L->f, &o, r, e);
+}
+
+/* 1-based index of the anchor that verified, 0 for none. */
+static int anchor_no(const ctl_trust *t, const ctl_verify_result *r)
+{
+	return r->anchor ? (int)(r->anchor - t->a) + 1 : 0;
+}
+
 TestSuite(verify);
 
 /* ---- valid files ---------------------------------------------------------- */
@@ -88,14 +103,14 @@ Test(verify, every_valid_fixture)
 		loaded_fx L = load(good[i].name);
 		ctl_verify_result r;
 		ctl_err e;
-		ctl_status st = verify(&L, NULL, TS, &r, &e);
+		ctl_status st = good[i].old ? verify_legacy(&L, &r, &e) : verify(&L, NULL, TS, &r, &e);
 
 		cr_assert_eq(st, CTL_OK, "%s: %s", good[i].name, r.reason);
 		cr_assert(r.valid);
 		cr_assert(r.signer_found);
 		cr_assert_eq(r.signer_record, good[i].signer_record, "%s: signer record %d",
 			     good[i].name, r.signer_record);
-		cr_assert_eq(r.signer_trust, 0);
+		cr_assert_null(r.anchor);
 		cr_assert_eq(r.digest_nid, good[i].nid, "%s: digest %s", good[i].name,
 			     ctl_digest_nid_name(r.digest_nid));
 		cr_assert_eq(r.digest_code, good[i].code);
@@ -114,15 +129,34 @@ Test(verify, old_numbering_note_names_digest)
 	ctl_verify_result r;
 	ctl_err e;
 
-	cr_assert_eq(verify(&L, NULL, TS, &r, &e), CTL_OK);
+	cr_assert_eq(verify_legacy(&L, &r, &e), CTL_OK);
 	cr_assert(strstr(r.note, "SHA-384"), "%s", r.note);
 	cr_assert(strstr(r.note, "older numbering"), "%s", r.note);
 	unload(&L);
 	L = load("ctl-old-sha512.tlv");
-	cr_assert_eq(verify(&L, NULL, TS, &r, &e), CTL_OK);
+	cr_assert_eq(verify_legacy(&L, &r, &e), CTL_OK);
 	cr_assert(strstr(r.note, "SHA-512"), "%s", r.note);
 	cr_assert(strstr(r.note, "3 for SHA-512"), "%s", r.note);
 	unload(&L);
+}
+
+/* Code 3 means SHA-512 today: a SHA-384 signature under code 3 is a
+ * mismatch unless the older reading is asked for, and the reason says so. */
+Test(verify, old_numbering_is_opt_in)
+{
+	static const char *const names[] = {"ctl-old-sha384.tlv", "ctl-old-sha512.tlv"};
+
+	for (size_t i = 0; i < 2; i++) {
+		loaded_fx L = load(names[i]);
+		ctl_verify_result r;
+		ctl_err e;
+
+		cr_assert_eq(verify(&L, NULL, TS, &r, &e), CTL_E_VERIFY, "%s", names[i]);
+		cr_assert_not(r.valid);
+		cr_assert(strstr(r.reason, "--legacy-digest-codes"), "%s", r.reason);
+		cr_assert(strstr(r.reason, "wrong algorithm"), "%s", r.reason);
+		unload(&L);
+	}
 }
 
 Test(verify, expired_signer_is_valid_but_flagged)
@@ -181,7 +215,7 @@ Test(verify, every_bad_fixture_fails_with_its_reason)
 		loaded_fx L = load(bad[i].name);
 		ctl_verify_result r;
 		ctl_err e;
-		ctl_status st = verify(&L, NULL, TS, &r, &e);
+		ctl_status st = good[i].old ? verify_legacy(&L, &r, &e) : verify(&L, NULL, TS, &r, &e);
 
 		cr_assert_eq(st, CTL_E_VERIFY, "%s: status %d", bad[i].name, st);
 		cr_assert_eq(e.status, CTL_E_VERIFY);
@@ -415,19 +449,19 @@ Test(verify, trust_from_another_trust_list)
 	cr_assert_str_eq(t->source, src);
 	/* Its two SAST records: ccm1 and ITLRECOVERY; not the CCM+TFTP or CAPF ones. */
 	cr_assert_eq(t->n, 2);
-	cr_assert_eq(X509_cmp(t->certs[0], ccm1), 0);
-	cr_assert_eq(X509_cmp(t->certs[1], itlrec), 0);
+	cr_assert_eq(X509_cmp(t->a[0].cert, ccm1), 0);
+	cr_assert_eq(X509_cmp(t->a[1].cert, itlrec), 0);
 
 	L = load("ctl-blanked.tlv");  /* signed by ccm1 */
 	cr_assert_eq(verify(&L, t, TS, &r, &e), CTL_OK, "%s", r.reason);
-	cr_assert_eq(r.signer_trust, 1);
+	cr_assert_eq(anchor_no(t, &r), 1);
 	cr_assert_eq(r.signer_record, 1, "the signer is also SAST record 1 of the file");
-	cr_assert_eq(r.signer_cert, t->certs[0]);
+	cr_assert_eq(r.signer_cert, t->a[0].cert);
 	unload(&L);
 
 	L = load("itl.tlv");           /* signed by ITLRECOVERY */
 	cr_assert_eq(verify(&L, t, TS, &r, &e), CTL_OK, "%s", r.reason);
-	cr_assert_eq(r.signer_trust, 2);
+	cr_assert_eq(anchor_no(t, &r), 2);
 	unload(&L);
 
 	/* Signed by a token the trust list does not hold. */
@@ -487,16 +521,16 @@ Test(verify, trust_from_pem_with_several_certificates)
 	cr_assert_not(t->from_trust_list);
 	L = load("ctl-blanked.tlv");
 	cr_assert_eq(verify(&L, t, TS, &r, &e), CTL_OK, "%s", r.reason);
-	cr_assert_eq(r.signer_trust, 2);
+	cr_assert_eq(anchor_no(t, &r), 2);
 	unload(&L);
 	L = load("ctl-sha512.tlv");
 	cr_assert_eq(verify(&L, t, TS, &r, &e), CTL_OK, "%s", r.reason);
-	cr_assert_eq(r.signer_trust, 1);
+	cr_assert_eq(anchor_no(t, &r), 1);
 	unload(&L);
 	/* The signer need not be a SAST record of the file when trust says so. */
 	L = load("bad-signer-not-sast.tlv");
 	cr_assert_eq(verify(&L, t, TS, &r, &e), CTL_OK, "%s", r.reason);
-	cr_assert_eq(r.signer_trust, 2);
+	cr_assert_eq(anchor_no(t, &r), 2);
 	cr_assert_eq(r.signer_record, 0);
 	unload(&L);
 	ctl_trust_free(t);
@@ -518,7 +552,7 @@ Test(verify, trust_from_der_certificate)
 	cr_assert_eq(t->n, 1);
 	cr_assert_not(t->from_trust_list);
 	cr_assert_eq(verify(&L, t, TS, &r, &e), CTL_OK, "%s", r.reason);
-	cr_assert_eq(r.signer_trust, 1);
+	cr_assert_eq(anchor_no(t, &r), 1);
 	unload(&L);
 	/* A different signer is not trusted, and the reason names the file. */
 	L = load("itl.tlv");
@@ -593,12 +627,12 @@ Test(verify, trust_with_old_style_names)
 	cr_assert_eq(ctl_trust_load(src, &t, &e), CTL_OK, "%s", e.msg);
 	cr_assert_eq(t->n, 2);
 	cr_assert_eq(verify(&L, t, TS, &r, &e), CTL_OK, "%s", r.reason);
-	cr_assert_eq(r.signer_trust, 1);
+	cr_assert_eq(anchor_no(t, &r), 1);
 	cr_assert_eq(r.signer_record, 1);
 	ctl_trust_free(t);
 	cr_assert_eq(ctl_trust_load(pem, &t, &e), CTL_OK, "%s", e.msg);
 	cr_assert_eq(verify(&L, t, TS, &r, &e), CTL_OK, "%s", r.reason);
-	cr_assert_eq(r.signer_trust, 1);
+	cr_assert_eq(anchor_no(t, &r), 1);
 	ctl_trust_free(t);
 	/* Loose matching is about case and quotes only: another issuer name is
 	 * still another issuer. */
