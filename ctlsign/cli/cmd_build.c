@@ -598,7 +598,7 @@ static int tvs_view(struct build *b)
 		if (!e->cert || !(tvs || e->role == CTL_ROLE_SAST || e->role == CTL_ROLE_CCM ||
 				  e->role == CTL_ROLE_CCM_TFTP || e->role == CTL_ROLE_TFTP))
 			continue;
-		if (ctl_tvs_view_add(&b->tv, tvs, e->cert, &err))
+		if (ctl_tvs_view_add(&b->tv, tvs, e->cert, e->dns, &err))
 			return report(NULL, &err);
 	}
 	return EXIT_OK;

@@ -51,7 +51,7 @@ int diff_main(int argc, char **argv)
 	loaded old = {0}, new_ = {0}, itl = {0};
 	ctl_cluster *cluster = NULL;
 	ctl_tvs_view tv = {0};
-	ctl_held held = {.ctl_known = true, .itl_known = true};
+	ctl_held held = {.ctl_known = true};
 	ctl_verify_opts vo = {.now = time(NULL)};
 	ctl_phone_result pr;
 	ctl_diff d = {0};
@@ -85,6 +85,7 @@ int diff_main(int argc, char **argv)
 	if (!strcmp(ctl_kind(old.f), "ITL")) {
 		held.itl = old.f;
 		held.itl_path = old.path;
+		held.itl_known = true;
 		if (itl_path) {
 			msg_error("diff: OLD `%s' is an ITL already; --itl names the ITL phones hold "
 				  "beside a CTL", old.path);
@@ -107,6 +108,7 @@ int diff_main(int argc, char **argv)
 		}
 		held.itl = itl.f;
 		held.itl_path = itl.path;
+		held.itl_known = true;
 	}
 	if (cluster_path) {
 		if (ctl_cluster_load(cluster_path, &cluster, &err) ||

@@ -223,7 +223,10 @@ int verify_main(int argc, char **argv)
 		goto out;
 	}
 	if (model) {
-		T.held.ctl_known = T.held.itl_known = true;
+		/* --trust says what phones hold: the CTL given or none; the ITL only
+		 * when one is given (else TVS cannot be judged). */
+		T.held.ctl_known = true;
+		T.held.itl_known = T.held.itl != NULL;
 		if (cluster_path) {
 			if (ctl_cluster_load(cluster_path, &T.cluster, &err) ||
 			    ctl_plan_tvs_view(T.cluster, &T.tv, &err)) {

@@ -87,13 +87,22 @@ char *text_dup(const char *in, bool controls)
 	return out;
 }
 
+/* One message, each of its lines behind the prefix: line breaks are the
+ * message's own (a list of candidates), every other control character is
+ * shown escaped. */
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[4096], safe[sizeof(buf) * 4];
+	char *line = buf, *nl;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	text_safe(buf, safe, sizeof(safe), false);
-	fprintf(stderr, "%s%s\n", prefix, safe);
+	do {
+		if ((nl = strchr(line, '\n')))
+			*nl = '\0';
+		text_safe(line, safe, sizeof(safe), false);
+		fprintf(stderr, "%s%s\n", line == buf ? prefix : "ctlsign:   ", safe);
+		line = nl ? nl + 1 : NULL;
+	} while (line && *line);
 }
 
 void msg_error(const char *fmt, ...)

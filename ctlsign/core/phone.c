@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *ctl_phone_verdict_word(ctl_phone_verdict v)
 {
@@ -38,27 +39,38 @@ bool ctl_record_is_token(const ctl_record *r)
 
 /* ---- the TVS view --------------------------------------------------------- */
 
-ctl_status ctl_tvs_view_add(ctl_tvs_view *v, bool tvs, X509 *x, ctl_err *err)
+ctl_status ctl_tvs_view_add(ctl_tvs_view *v, bool tvs, X509 *x, const char *host, ctl_err *err)
 {
 	X509 ***arr = tvs ? &v->tvs : &v->trusted;
 	size_t *n = tvs ? &v->ntvs : &v->ntrusted;
 	X509 **p;
+	char *h = NULL;
 
 	if (!x)
 		return CTL_OK;
 	for (size_t i = 0; i < *n; i++)
 		if (!X509_cmp((*arr)[i], x))
 			return CTL_OK;
-	if (!(p = realloc(*arr, (*n + 1) * sizeof(*p))) || !X509_up_ref(x)) {
-		if (p)
-			*arr = p;
-		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	if (tvs) {
+		char **q = realloc(v->tvs_host, (v->ntvs + 1) * sizeof(*q));
+		if (!q || (host && *host && !(h = strdup(host))))
+			goto oom;
+		v->tvs_host = q;
 	}
+	if (!(p = realloc(*arr, (*n + 1) * sizeof(*p))))
+		goto oom;
 	*arr = p;
-	p[(*n)++] = x;
-	if (tvs)
+	if (!X509_up_ref(x))
+		goto oom;
+	if (tvs) {
+		v->tvs_host[*n] = h;
 		v->known = true;
+	}
+	p[(*n)++] = x;
 	return CTL_OK;
+oom:
+	free(h);
+	return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 }
 
 ctl_status ctl_tvs_view_add_file(ctl_tvs_view *v, const ctl_file *f, ctl_err *err)
@@ -71,10 +83,11 @@ ctl_status ctl_tvs_view_add_file(ctl_tvs_view *v, const ctl_file *f, ctl_err *er
 		if (!r->cert)
 			continue;
 		if (role == CTL_ROLE_TVS)
-			rc = ctl_tvs_view_add(v, true, r->cert, err);
+			rc = ctl_tvs_view_add(v, true, r->cert,
+					      ctl_tlv_str(ctl_rec_find(r, CTL_R_DNSNAME)), err);
 		else if (role == CTL_ROLE_SAST || role == CTL_ROLE_CCM || role == CTL_ROLE_TFTP ||
 			 role == CTL_ROLE_CCM_TFTP)
-			rc = ctl_tvs_view_add(v, false, r->cert, err);
+			rc = ctl_tvs_view_add(v, false, r->cert, NULL, err);
 		else
 			continue;
 		if (rc)
@@ -85,8 +98,11 @@ ctl_status ctl_tvs_view_add_file(ctl_tvs_view *v, const ctl_file *f, ctl_err *er
 
 void ctl_tvs_view_free(ctl_tvs_view *v)
 {
-	for (size_t i = 0; i < v->ntvs; i++)
+	for (size_t i = 0; i < v->ntvs; i++) {
 		X509_free(v->tvs[i]);
+		free(v->tvs_host[i]);
+	}
+	free(v->tvs_host);
 	for (size_t i = 0; i < v->ntrusted; i++)
 		X509_free(v->trusted[i]);
 	free(v->tvs);
@@ -169,10 +185,29 @@ static void accepted_held(const ctl_held *h, const ctl_anchor *a, ctl_phone_resu
 
 /* Phones that do not know the signer ask TVS, if they can. Fills r with
  * VIA_TVS or REJECTED. */
+/* What became of a TVS certificate phones hold: still served, regenerated
+ * on the same host, or gone with its node. */
+enum tvs_fate { TVS_SAME, TVS_REGENERATED, TVS_GONE };
+
+static enum tvs_fate tvs_fate(const ctl_record *rec, const ctl_tvs_view *tv)
+{
+	const char *host = ctl_tlv_str(ctl_rec_find(rec, CTL_R_DNSNAME));
+
+	for (size_t k = 0; k < tv->ntvs; k++)
+		if (ctl_record_holds(rec, tv->tvs[k]))
+			return TVS_SAME;
+	for (size_t k = 0; host[0] && k < tv->ntvs; k++)
+		if (tv->tvs_host[k] && !strcasecmp(tv->tvs_host[k], host))
+			return TVS_REGENERATED;
+	return TVS_GONE;
+}
+
+/* Phones that do not know the signer ask TVS, if they can. Fills r with
+ * VIA_TVS or REJECTED. */
 static ctl_status judge_tvs(const ctl_held *h, X509 *signer, const ctl_tvs_view *tv,
 			    const char *unknown, ctl_phone_result *r, ctl_err *err)
 {
-	char changed[256] = "", sig[384];
+	char regen[256] = "", sig[384], no[512];
 	size_t nheld = 0, nsame = 0, o = 0;
 	int first_same = 0;
 	bool vouched = false;
@@ -189,38 +224,38 @@ static ctl_status judge_tvs(const ctl_held *h, X509 *signer, const ctl_tvs_view 
 	} else {
 		for (size_t i = 0; i < h->itl->nrec; i++) {
 			const ctl_record *rec = &h->itl->rec[i];
-			bool same = false;
+			enum tvs_fate fate;
 
 			if (ctl_rec_function(rec) != CTL_ROLE_TVS)
 				continue;
 			nheld++;
-			for (size_t k = 0; k < tv->ntvs && !same; k++)
-				same = ctl_record_holds(rec, tv->tvs[k]);
-			if (same) {
-				if (!nsame++)
-					first_same = (int)i + 1;
-			} else if (o < sizeof(changed)) {
-				o += (size_t)snprintf(changed + o, sizeof(changed) - o, "%s%s", o ? ", " : "",
-						      ctl_tlv_str(ctl_rec_find(rec, CTL_R_DNSNAME))[0]
-						      ? ctl_tlv_str(ctl_rec_find(rec, CTL_R_DNSNAME))
-						      : ctl_tlv_str(ctl_rec_find(rec, CTL_R_SUBJECTNAME)));
-			}
+			fate = tvs_fate(rec, tv);
+			if (fate == TVS_SAME && !nsame++)
+				first_same = (int)i + 1;
+			if (fate == TVS_REGENERATED && o < sizeof(regen))
+				o += (size_t)snprintf(regen + o, sizeof(regen) - o, "%s%s", o ? ", " : "",
+						      ctl_tlv_str(ctl_rec_find(rec, CTL_R_DNSNAME)));
 		}
 		for (size_t k = 0; k < tv->ntrusted && !vouched; k++)
 			vouched = signer && ctl_cert_same(tv->trusted[k], signer);
-		if (!nheld)
+		if (!nheld) {
 			tvs_no = "the ITL phones hold lists no TVS certificate";
-		else if (!tv->known)
+		} else if (!tv->known) {
 			tvs_no = "the cluster's TVS certificates are not known here, so whether TVS "
 				 "is unchanged cannot be told (describe the cluster with --cluster)";
-		else if (!nsame)
-			tvs_no = "every TVS certificate phones hold was regenerated, so phones cannot "
-				 "reach a TVS they trust";
-		else if (!signer)
+		} else if (regen[0]) {
+			snprintf(no, sizeof(no), "the TVS certificate of %s was regenerated too, so the "
+				 "phones that ask that TVS cannot check the new signer (regenerate TVS "
+				 "first, let phones take the ITL with the new TVS, then the signer)", regen);
+			tvs_no = no;
+		} else if (!nsame) {
+			tvs_no = "no TVS certificate phones hold is still served by the cluster";
+		} else if (!signer) {
 			tvs_no = "the signer has no certificate TVS could vouch for";
-		else if (!vouched)
+		} else if (!vouched) {
 			tvs_no = "TVS vouches only for the cluster's CallManager, ITLRecovery and "
 				 "token certificates, and the signer is none of them";
+		}
 	}
 	if (tvs_no) {
 		snprintf(r->why, sizeof(r->why), "the signer (%s) %s, and TVS cannot vouch: %s",
@@ -238,9 +273,7 @@ static ctl_status judge_tvs(const ctl_held *h, X509 *signer, const ctl_tvs_view 
 		 sig, unknown, first_same, h->itl_path);
 	snprintf(r->caveat, sizeof(r->caveat),
 		 "phones without Security by Default (7940/7960, Jabber, some TelePresence) cannot "
-		 "ask TVS: they reject it and keep the old list until it is deleted by hand%s%s%s",
-		 nsame < nheld ? "; the TVS certificate of " : "", nsame < nheld ? changed : "",
-		 nsame < nheld ? " changed, so phones that ask that TVS fail too" : "");
+		 "ask TVS: they reject it and keep the old list until it is deleted by hand");
 	return CTL_OK;
 }
 

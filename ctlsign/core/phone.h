@@ -9,8 +9,9 @@
  * phone with Security by Default asks TVS (whose certificate is in the ITL
  * it holds): TVS vouches when its certificate is unchanged and the new
  * signer is one of the cluster's CallManager, ITLRecovery or token
- * certificates. Phones without Security by Default cannot ask TVS. See
- * docs/trust-model.md. */
+ * certificates. A TVS whose certificate was regenerated at the same time
+ * locks out the phones that ask it. Phones without Security by Default
+ * cannot ask TVS. See docs/trust-model.md. */
 #ifndef CTLSIGN_PHONE_H
 #define CTLSIGN_PHONE_H
 
@@ -43,11 +44,14 @@ typedef struct ctl_tvs_view {
 	const char *from;    /* where they came from, for messages */
 	size_t ntvs;
 	X509 **tvs;          /* owned references */
+	char **tvs_host;     /* the TVS node's host, or NULL */
 	size_t ntrusted;
 	X509 **trusted;      /* CallManager, ITLRecovery and token certificates */
 } ctl_tvs_view;
 
-ctl_status ctl_tvs_view_add(ctl_tvs_view *v, bool tvs, X509 *x, ctl_err *err);
+/* Add a TVS certificate (tvs true, with its node's host or NULL) or a
+ * certificate TVS vouches for. */
+ctl_status ctl_tvs_view_add(ctl_tvs_view *v, bool tvs, X509 *x, const char *host, ctl_err *err);
 /* TVS records of a trust list as TVS certificates; its SAST, CCM, TFTP and
  * CCM+TFTP records' certificates as what TVS vouches for. */
 ctl_status ctl_tvs_view_add_file(ctl_tvs_view *v, const ctl_file *f, ctl_err *err);

@@ -336,7 +336,7 @@ ctl_status ctl_plan_tvs_view(const ctl_cluster *c, ctl_tvs_view *v, ctl_err *err
 						 n->src.line, certs[k], m);
 				break;
 			}
-			rc = ctl_tvs_view_add(v, k == 0, x, err);
+			rc = ctl_tvs_view_add(v, k == 0, x, n->host, err);
 			X509_free(x);
 		}
 	}
@@ -350,7 +350,7 @@ ctl_status ctl_plan_tvs_view(const ctl_cluster *c, ctl_tvs_view *v, ctl_err *err
 					 c->tokens[i].src.line, c->tokens[i].cert, m);
 			break;
 		}
-		rc = ctl_tvs_view_add(v, false, x, err);
+		rc = ctl_tvs_view_add(v, false, x, NULL, err);
 		X509_free(x);
 	}
 	if (rc)

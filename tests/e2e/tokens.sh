@@ -180,6 +180,8 @@ expect 2 "ambiguous URI lists candidates" -- "$CTLSIGN" build "${recs[@]}" \
 	--sign-with "pkcs11:object=SAST" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
 has err "matches 3 tokens" "ambiguity explained"
 has err "serial=$SER3" "candidates listed"
+hasnt err '\\x0A' "the candidates are on lines of their own, not joined by an escaped line break"
+check "each candidate on its own line" -- test "$(grep -c '^ctlsign:     pkcs11:' "$T/err")" = 3
 check "ambiguous: no login at all" -- test "$(logins)" = 0
 for f in out err; do nopin "$f" "last command"; done
 
