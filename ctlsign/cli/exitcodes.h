@@ -1,5 +1,6 @@
-/* Exit codes: stable, documented in `ctlsign --help`, docs/exit-codes.md
- * and the man page. Scripts depend on them: never renumber. */
+/* Exit codes: stable, documented in `ctlsign --help`, README.md and the man
+ * page (tests/e2e/docs.sh checks all three). Scripts depend on them: never
+ * renumber. */
 #ifndef CTLSIGN_EXITCODES_H
 #define CTLSIGN_EXITCODES_H
 

@@ -264,7 +264,10 @@ json_object *describe_json(const loaded *L, const ctl_verify_result *v,
 		}
 		json_object_object_add(jv, "reason", v->reason[0] ? json_text(v->reason) : NULL);
 		json_object_object_add(jv, "note", v->note[0] ? json_text(v->note) : NULL);
+		json_object_object_add(jv, "warning", v->warning[0] ? json_text(v->warning) : NULL);
 		json_object_object_add(root, "verification", jv);
 	}
+	/* verify --trust fills it in. */
+	json_object_object_add(root, "phones", NULL);
 	return root;
 }

@@ -74,6 +74,10 @@ ctlsign verify --json CTLFile.tlv >verify.json
 check "docs/json.md: verify" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" verify verify.json
 ctlsign build -q --json --cluster cluster.ini --current CTLFile.tlv -o json-CTLFile.tlv >build.json
 check "docs/json.md: build" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" build build.json
+ctlsign verify --json --trust CTLFile.tlv json-CTLFile.tlv >verify-trust.json
+check "docs/json.md: verify --trust" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" verify verify-trust.json
+ctlsign diff --json CTLFile.tlv.bak CTLFile.tlv >diff.json || true
+check "docs/json.md: diff" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" diff diff.json
 ctlsign tokens --json --module /usr/lib/softhsm/libsofthsm2.so --ctl published/CTLFile.tlv >tokens.json
 check "docs/json.md: tokens" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" tokens tokens.json
 
