@@ -16,9 +16,10 @@ Q := $(if $(filter 1,$(V)),,@)
 DEB_PKGS = build-essential pkg-config python3 openssl libssl-dev libp11-dev \
 	libp11-kit-dev p11-kit libpcsclite-dev pcscd pcsc-tools libcriterion-dev \
 	softhsm2 opensc gnutls-bin vsmartcard-vpcd libbsd-dev libinih-dev \
-	libjson-c-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy procps strace time
+	libjson-c-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy procps strace time \
+	libcurl4-openssl-dev tftpd-hpa
 
-PKGS = openssl libp11 p11-kit-1 libpcsclite json-c inih libbsd
+PKGS = openssl libp11 p11-kit-1 libpcsclite json-c inih libbsd libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -2,6 +2,7 @@
  * ready-to-paste URIs, then the PC/SC readers. */
 #include "cli.h"
 #include "ctl.h"
+#include "fetch.h"
 #include "io.h"
 #include "pcsc.h"
 #include "token.h"
@@ -300,7 +301,7 @@ static ctl_status load_ctl(const char *path, ctl_file **f, ctl_err *err)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	ctl_status st = ctl_read_file(path, CTL_FILE_MAX, &buf, &len, err);
+	ctl_status st = ctl_read_input(path, CTL_FILE_MAX, &buf, &len, err);
 
 	if (st == CTL_OK)
 		st = ctl_parse(buf, len, f, err);

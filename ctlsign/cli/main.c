@@ -20,6 +20,8 @@ static const struct {
 	{"verify", verify_main, "check a CTL/ITL signature and say who signed it"},
 	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates"},
 	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers"},
+	{"fetch", fetch_main, "download a cluster's CTL/ITL over TFTP or HTTP, check, keep"},
+	{"fetch-cert", fetch_cert_main, "show (and keep) the certificate a node presents over TLS"},
 };
 
 static void usage(FILE *out)
@@ -28,7 +30,7 @@ static void usage(FILE *out)
 		     "Build, sign, inspect and check Cisco CTLFile.tlv / ITLFile.tlv trust lists.\n\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].desc);
+		fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].desc);
 	fprintf(out, "\n`ctlsign <command> --help` describes each command.\n\n"
 		     "Exit status:\n"
 		     "  0    success (verify: signature valid)\n"

@@ -3,6 +3,7 @@
  * signed bytes, and check the DigestInfo against the header's digest code. */
 #include "verify.h"
 
+#include "fetch.h"
 #include "io.h"
 
 #include <openssl/crypto.h>
@@ -93,7 +94,7 @@ ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
 	ctl_status rc;
 
 	*out = NULL;
-	if ((rc = ctl_read_file(path, CTL_FILE_MAX, &buf, &len, err)))
+	if ((rc = ctl_read_input(path, CTL_FILE_MAX, &buf, &len, err)))
 		return rc;
 	if (!(t = calloc(1, sizeof(*t))) || !(t->source = strdup(path))) {
 		free(t);
