@@ -120,7 +120,7 @@ static int connect_any(const char *host, unsigned port, long timeout_ms, char *a
 		if (errno != EINPROGRESS) {
 			snprintf(why, sizeof(why), "%s", strerror(errno));
 		} else if ((w = wait_fd(fd, POLLOUT, &deadline)) == 0) {
-			snprintf(why, sizeof(why), "no answer within %ld ms", timeout_ms);
+			snprintf(why, sizeof(why), "no answer within %g s", (double)timeout_ms / 1000);
 		} else if (w < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
 			snprintf(why, sizeof(why), "%s", strerror(errno));
 		} else if (soerr) {
@@ -212,7 +212,7 @@ ctl_status ctl_peer_certs(const char *host, unsigned port, long timeout_ms, ctl_
 		}
 		if (w == 0) {
 			snprintf(out->handshake_error, sizeof(out->handshake_error),
-				 "no answer within %ld ms", timeout_ms);
+				 "no answer within %g s", (double)timeout_ms / 1000);
 			break;
 		}
 		if (w < 0) {
