@@ -76,6 +76,11 @@ $(BUILD)/mock-pkcs11.so: $(MOCK_SRC)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
+# tftpd-hpa and pcscd would start system daemons when installed; the tests
+# run their own on free loopback ports and need none. Where the machine has
+# no policy-rc.d (a Docker image has one), one that refuses every start is in
+# place for the install only, then removed.
+POLICY_RC = /usr/sbin/policy-rc.d
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
@@ -83,6 +88,11 @@ deps:
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing:$$missing"; \
+			if [ ! -e $(POLICY_RC) ]; then \
+				trap 'rm -f $(POLICY_RC)' EXIT; \
+				printf '#!/bin/sh\n# ctlsign make deps: no service starts while installing\nexit 101\n' \
+					>$(POLICY_RC) && chmod 755 $(POLICY_RC); \
+			fi; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 				apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 		else \

@@ -7,6 +7,7 @@
 #include "io.h"
 #include "util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@ static void fetch_usage(FILE *out)
 		"CTLSEP<MAC>.tlv and ITLSEP<MAC>.tlv, each falling back to the plain name\n"
 		"when the server has no per-phone file, as a phone does.\n\n"
 		"  -o, --output FILE      where to write the URL's file (default: its NAME)\n"
-		"  -d, --dir DIR          folder to write into (default: the current one)\n"
+		"  -d, --dir DIR          folder to write into, made if missing (default: the\n"
+		"                         current one)\n"
 		"      --tftp HOST[:PORT] the cluster's TFTP server (port 69)\n"
 		"      --http HOST[:PORT] its TFTP service over HTTP (port 6970)\n"
 		"      --mac MAC          the files of this phone (with --tftp or --http)\n"
@@ -197,7 +199,7 @@ static int fetch_one(const struct fopts *o, const char *url, const char *name,
 	}
 	{
 		ctl_write_opts wo = {.mode = 0644, .backup = o->backup};
-		if ((st = ctl_write_atomic(output, buf, len, &wo, &err))) {
+		if (ctl_write_atomic(output, buf, len, &wo, &err)) {
 			rc = report(output, &err);
 			if (j)
 				jset(j, "error", json_text(err.msg));
@@ -312,8 +314,11 @@ static bool url_name(const char *url, char *out, size_t n)
 static bool parse_timeout(const char *s, long *ms)
 {
 	char *end;
-	double v = strtod(s, &end);
+	double v;
 
+	if (!s)
+		return false;
+	v = strtod(s, &end);
 	if (end == s || *end || !(v > 0) || v > 3600)
 		return false;
 	*ms = (long)(v * 1000 + 0.5);
@@ -394,6 +399,10 @@ int fetch_main(int argc, char **argv)
 	if (output && (dir || server)) {
 		msg_error("fetch: -o names the one file of a URL; use -d DIR with --tftp/--http");
 		return EXIT_USAGE;
+	}
+	if (dir && stat(dir, &st) != 0 && mkdir(dir, 0755) != 0) {
+		msg_error("`%s': cannot create the folder: %s", dir, strerror(errno));
+		return EXIT_IO;
 	}
 	if (dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
 		msg_error("`%s': not a folder", dir);

@@ -206,8 +206,11 @@ static bool confirm(const char *what, const char *fp, const char *output)
 static bool parse_timeout(const char *s, long *ms)
 {
 	char *end;
-	double v = strtod(s, &end);
+	double v;
 
+	if (!s)
+		return false;
+	v = strtod(s, &end);
 	if (end == s || *end || !(v > 0) || v > 3600)
 		return false;
 	*ms = (long)(v * 1000 + 0.5);

@@ -18,7 +18,8 @@ static void show_usage(FILE *out)
 		"                    file name, timestamp, public key, IP address, validity)\n"
 		"  -j, --json        print one JSON document instead\n"
 		"  -t, --trust FILE  verify against the SAST certificates of FILE (a trust list\n"
-		"                    or PEM/DER certificates) instead of the file's own records\n"
+		"                    or PEM/DER certificates; a file or a tftp:// or http://\n"
+		"                    URL) instead of the file's own records\n"
 		"  -h, --help        this help\n\n"
 		"Exit status: 0 valid, 1 signature invalid or signer not trusted, 2 usage,\n"
 		"3 malformed file, 4 cannot read the file.\n");

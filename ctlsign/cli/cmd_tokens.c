@@ -21,8 +21,8 @@ static void usage(FILE *out)
 		"No PIN is asked for and nothing is written to a token.\n\n"
 		"  --module PATH  use exactly this PKCS#11 module (repeatable); default:\n"
 		"                 every module registered with p11-kit\n"
-		"  --ctl FILE     mark certificates that are SAST records of FILE and the\n"
-		"                 one that signed it\n"
+		"  --ctl FILE     mark certificates that are SAST records of FILE (or of a\n"
+		"                 tftp:// or http:// URL) and the one that signed it\n"
 		"  --json         machine-readable output\n"
 		"  --uri-only     one token URI per line\n");
 }

@@ -37,7 +37,7 @@ static void usage(FILE *out)
 		     "  1    signature invalid, signer not found or not trusted\n"
 		     "  2    usage error\n"
 		     "  3    malformed input (trust list, certificate, key, cluster file)\n"
-		     "  4    I/O error (cannot read or write a file)\n"
+		     "  4    I/O error (cannot read or write a file; network; not found on the server)\n"
 		     "  5    refused as unsafe (expired certificate, key/signer mismatch, limits)\n"
 		     "  6    credential or token error (wrong PIN or passphrase, PIN locked, login refused)\n"
 		     "  7    token removed or not present\n"

@@ -117,17 +117,21 @@ static int connect_any(const char *host, unsigned port, long timeout_ms, char *a
 		deadline_in(&deadline, timeout_ms);
 		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
 			break;
-		if (errno != EINPROGRESS) {
-			snprintf(why, sizeof(why), "%s", strerror(errno));
-		} else if ((w = wait_fd(fd, POLLOUT, &deadline)) == 0) {
-			snprintf(why, sizeof(why), "no answer within %g s", (double)timeout_ms / 1000);
-		} else if (w < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
-			snprintf(why, sizeof(why), "%s", strerror(errno));
-		} else if (soerr) {
-			snprintf(why, sizeof(why), "%s", strerror(soerr));
-		} else {
-			break;
+		soerr = errno;
+		if (soerr == EINPROGRESS) {
+			w = wait_fd(fd, POLLOUT, &deadline);
+			if (w == 0) {
+				snprintf(why, sizeof(why), "no answer within %g s",
+					 (double)timeout_ms / 1000);
+				soerr = 0;
+			} else if (w < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
+				soerr = errno;
+			} else if (!soerr) {
+				break;   /* connected */
+			}
 		}
+		if (soerr)
+			snprintf(why, sizeof(why), "%s", strerror(soerr));
 		close(fd);
 		fd = -1;
 	}

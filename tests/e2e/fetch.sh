@@ -12,54 +12,7 @@ fixtures
 cd "$T"
 MAC=001A2B3C4D5E
 
-# ---- servers ------------------------------------------------------------------
-pids=()
-stop_servers() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	pids=()
-}
-at_exit stop_servers
-# Interrupted or killed: still leave through the EXIT trap, which stops them.
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-# free_port tcp|udp 4|6: a port nobody uses now.
-free_port() {
-	python3 - "$1" "$2" <<'EOF'
-import socket, sys
-six = sys.argv[2] == "6"
-s = socket.socket(socket.AF_INET6 if six else socket.AF_INET,
-                  socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM)
-s.bind(("::1" if six else "127.0.0.1", 0))
-print(s.getsockname()[1])
-EOF
-}
-# bound tcp|udp PORT: something is bound to that local port.
-bound() {
-	grep -qE "^ *[0-9]+: [0-9A-F]+:$(printf '%04X' "$2") " /proc/net/"$1" /proc/net/"$1"6 2>/dev/null
-}
-# serve NAME tcp|udp 4|6 COMMAND...: start COMMAND with @PORT@ replaced by a
-# free port, in the background; wait until the port is bound. Sets PORT.
-serve() {
-	local name=$1 proto=$2 fam=$3 try pid
-	shift 3
-	for try in 1 2 3 4 5; do
-		PORT=$(free_port "$proto" "$fam")
-		"${@//@PORT@/$PORT}" >"$T/$name.log" 2>&1 </dev/null &
-		pid=$!
-		for _ in $(seq 1 100); do
-			bound "$proto" "$PORT" && { pids+=("$pid"); return 0; }
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	echo "cannot start $name: $(cat "$T/$name.log")" >&2
-	return 1
-}
+# Servers: `serve' in lib.sh (a free port, stopped on exit).
 # elapsed COMMAND...: run it (output in $T/out, $T/err), its status in RC,
 # its wall time in seconds in SECS.
 elapsed() {
@@ -276,7 +229,12 @@ expect 2 "--timeout 0" -- "$CTLSIGN" fetch --timeout 0 "tftp://127.0.0.1:$TFTP/C
 expect 2 "bad server" -- "$CTLSIGN" fetch --tftp "127.0.0.1:99999"
 expect 2 "credentials refused" -- "$CTLSIGN" fetch "http://admin:S3cret@127.0.0.1:$HTTP/CTLFile.tlv"
 hasnt err "S3cret" "password not repeated"
-expect 4 "-d that is no folder" -- "$CTLSIGN" fetch -d nowhere "tftp://127.0.0.1:$TFTP/CTLFile.tlv"
+expect 4 "-d that is a file" -- "$CTLSIGN" fetch -d keep.tlv "tftp://127.0.0.1:$TFTP/CTLFile.tlv"
+has err "keep.tlv': not a folder" "-d file named"
+expect 4 "-d whose parent is missing" -- "$CTLSIGN" fetch -d no/where "tftp://127.0.0.1:$TFTP/CTLFile.tlv"
+has err "no/where': cannot create the folder" "-d not made named"
+expect 0 "-d made when missing" -- "$CTLSIGN" fetch -q -d made "tftp://127.0.0.1:$TFTP/CTLFile.tlv"
+check "-d made: file in it" -- cmp -s made/CTLFile.tlv "$FX/ctl-cucm-sha1.tlv"
 expect 0 "fetch --help" -- "$CTLSIGN" fetch --help
 has out "Usage: ctlsign fetch" "fetch --help"
 
