@@ -33,6 +33,10 @@ char *text_dup(const char *in, bool controls);
  * ctl_write_atomic in progress before the process ends. */
 void cli_unlink_tmp_on_signals(void);
 
+/* A --timeout: seconds (fractions allowed), more than 0, at most 3600, into
+ * milliseconds. False for anything else. */
+bool cli_seconds(const char *s, long *ms);
+
 /* Global quiet flag (-q): suppress warnings. */
 extern bool cli_quiet;
 

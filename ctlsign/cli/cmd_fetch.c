@@ -311,22 +311,6 @@ static bool url_name(const char *url, char *out, size_t n)
 	return true;
 }
 
-static bool parse_timeout(const char *s, long *ms)
-{
-	char *end;
-	double v;
-
-	if (!s)
-		return false;
-	v = strtod(s, &end);
-	if (end == s || *end || !(v > 0) || v > 3600)
-		return false;
-	*ms = (long)(v * 1000 + 0.5);
-	if (*ms < 1)
-		*ms = 1;
-	return true;
-}
-
 enum { O_TFTP = 256, O_HTTP, O_MAC, O_NO_BACKUP };
 
 int fetch_main(int argc, char **argv)
@@ -369,7 +353,7 @@ int fetch_main(int argc, char **argv)
 			break;
 		case O_MAC: mac_arg = optarg; break;
 		case 't':
-			if (!parse_timeout(optarg, &o.timeout_ms)) {
+			if (!cli_seconds(optarg, &o.timeout_ms)) {
 				msg_error("fetch: --timeout `%s': expected seconds, more than 0, at most 3600",
 					  optarg);
 				return EXIT_USAGE;

@@ -203,22 +203,6 @@ static bool confirm(const char *what, const char *fp, const char *output)
 	return !strcmp(line, "yes");
 }
 
-static bool parse_timeout(const char *s, long *ms)
-{
-	char *end;
-	double v;
-
-	if (!s)
-		return false;
-	v = strtod(s, &end);
-	if (end == s || *end || !(v > 0) || v > 3600)
-		return false;
-	*ms = (long)(v * 1000 + 0.5);
-	if (*ms < 1)
-		*ms = 1;
-	return true;
-}
-
 enum { O_NO_BACKUP = 256 };
 
 int fetch_cert_main(int argc, char **argv)
@@ -272,7 +256,7 @@ int fetch_cert_main(int argc, char **argv)
 			}
 			break;
 		case 't':
-			if (!parse_timeout(optarg, &timeout_ms)) {
+			if (!cli_seconds(optarg, &timeout_ms)) {
 				msg_error("fetch-cert: --timeout `%s': expected seconds, more than 0, at "
 					  "most 3600", optarg);
 				return EXIT_USAGE;
@@ -333,6 +317,9 @@ int fetch_cert_main(int argc, char **argv)
 		       n == 1 ? "" : "s", self ? "self-signed" : "not self-signed");
 		if (peer.client_cert_requested)
 			printf("the server asked for a client certificate; none was sent\n");
+		if (fp_arg)
+			printf("the node's certificate %s the SHA-256 fingerprint given\n",
+			       matched ? "has" : "does NOT have");
 		if (!peer.handshake_ok) {
 			char why[1024];
 			text_safe(peer.handshake_error, why, sizeof(why), false);

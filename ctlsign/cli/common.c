@@ -148,3 +148,19 @@ void cli_unlink_tmp_on_signals(void)
 	signal(SIGTERM, unlink_tmp);
 	signal(SIGHUP, unlink_tmp);
 }
+
+bool cli_seconds(const char *s, long *ms)
+{
+	char *end;
+	double v;
+
+	if (!s)
+		return false;
+	v = strtod(s, &end);
+	if (end == s || *end || !(v > 0) || v > 3600)
+		return false;
+	*ms = (long)(v * 1000 + 0.5);
+	if (*ms < 1)
+		*ms = 1;
+	return true;
+}

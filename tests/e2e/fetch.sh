@@ -313,7 +313,9 @@ expect 5 "-o with a wrong --fingerprint" -- "$CTLSIGN" fetch-cert "127.0.0.1:$TL
 has err "fingerprint is $FP, not the one given; not written" "mismatch said"
 check "no file after a mismatch" -- test ! -e cm.pem
 expect 5 "a wrong --fingerprint without -o" -- "$CTLSIGN" fetch-cert "127.0.0.1:$TLS13" --fingerprint "$(fpr leaf.pem)"
+has out "the node's certificate does NOT have the SHA-256 fingerprint given" "mismatch said on stdout"
 expect 0 "-o with the right --fingerprint" -- "$CTLSIGN" fetch-cert "127.0.0.1:$TLS13" -o cm.pem --fingerprint "$FP"
+has out "the node's certificate has the SHA-256 fingerprint given" "match said"
 check "written certificate is the server's" -- \
 	test "$(openssl x509 -in cm.pem -outform DER | sha256sum)" = "$(openssl x509 -in "$CM" -outform DER | sha256sum)"
 check "written as one PEM certificate" -- test "$(grep -c 'BEGIN CERTIFICATE' cm.pem)" = 1
