@@ -16,9 +16,10 @@ Q := $(if $(filter 1,$(V)),,@)
 DEB_PKGS = build-essential pkg-config python3 openssl libssl-dev libp11-dev \
 	libp11-kit-dev p11-kit libpcsclite-dev pcscd pcsc-tools libcriterion-dev \
 	softhsm2 opensc gnutls-bin vsmartcard-vpcd libbsd-dev libinih-dev \
-	libjson-c-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy procps strace time
+	libjson-c-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy procps strace time \
+	libcurl4-openssl-dev tftpd-hpa
 
-PKGS = openssl libp11 p11-kit-1 libpcsclite json-c inih libbsd
+PKGS = openssl libp11 p11-kit-1 libpcsclite json-c inih libbsd libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -67,6 +68,12 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(filter-out $(BUILD)/obj/ctlsign/cli/main.o,$(
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs criterion)
 
+# The mutation suite's in-process driver (tests/e2e/mutate.sh), linked like
+# the binary so that it can never drift from the library's dependencies.
+$(BUILD)/mutate-driver: $(BUILD)/obj/tests/e2e/mutate_driver.o $(BUILD)/libctlsign.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/mock-pkcs11.so: $(MOCK_SRC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
@@ -75,6 +82,11 @@ $(BUILD)/mock-pkcs11.so: $(MOCK_SRC)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
+# tftpd-hpa and pcscd would start system daemons when installed; the tests
+# run their own on free loopback ports and need none. Where the machine has
+# no policy-rc.d (a Docker image has one), one that refuses every start is in
+# place for the install only, then removed.
+POLICY_RC = /usr/sbin/policy-rc.d
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
@@ -82,6 +94,11 @@ deps:
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing:$$missing"; \
+			if [ ! -e $(POLICY_RC) ]; then \
+				trap 'rm -f $(POLICY_RC)' EXIT; \
+				printf '#!/bin/sh\n# ctlsign make deps: no service starts while installing\nexit 101\n' \
+					>$(POLICY_RC) && chmod 755 $(POLICY_RC); \
+			fi; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 				apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 		else \
@@ -91,7 +108,7 @@ deps:
 	fi
 
 check: deps
-	$(MAKE) BUILD=build-san SAN=1 all build-san/unit-tests
+	$(MAKE) BUILD=build-san SAN=1 all build-san/unit-tests build-san/mutate-driver
 	$(MAKE) BUILD=build-san SAN=1 fuzz-replay
 	tests/run-all.sh build-san
 

@@ -11,7 +11,7 @@ doc, word, path = sys.argv[1:4]
 paths, on = [], False
 for line in open(doc, encoding="utf-8"):
     if line.startswith("## "):
-        on = ("`" + word) in line
+        on = re.search("`" + re.escape(word) + "[ `]", line) is not None
         continue
     m = re.match(r"\| `(\.[^`]+)` \|", line)
     if on and m:

@@ -61,6 +61,59 @@ fixtures() {
 	FX=$CTLSIGN_FIXTURES
 }
 
+# ---- servers on loopback (fetch.sh, docs.sh) ---------------------------------
+# serve NAME tcp|udp 4|6 COMMAND...: start COMMAND in the background with
+# @PORT@ replaced by a free port on 127.0.0.1 (4) or ::1 (6); wait until that
+# port is bound; sets PORT. Its output goes to $T/NAME.log. Every server is
+# stopped (kill, then wait) when the script exits, or by stop_servers.
+SERVER_PIDS=()
+stop_servers() {
+	local p
+	for p in "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${SERVER_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	SERVER_PIDS=()
+}
+# free_port tcp|udp 4|6: a port nobody uses now.
+free_port() {
+	python3 - "$1" "$2" <<'EOF'
+import socket, sys
+six = sys.argv[2] == "6"
+s = socket.socket(socket.AF_INET6 if six else socket.AF_INET,
+                  socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM)
+s.bind(("::1" if six else "127.0.0.1", 0))
+print(s.getsockname()[1])
+EOF
+}
+# bound tcp|udp PORT: something is bound to that local port.
+bound() {
+	grep -qE "^ *[0-9]+: [0-9A-F]+:$(printf '%04X' "$2") " /proc/net/"$1" /proc/net/"$1"6 2>/dev/null
+}
+serve() {
+	local name=$1 proto=$2 fam=$3 pid
+	shift 3
+	if [ -z "${_serving:-}" ]; then
+		_serving=1
+		at_exit stop_servers
+		# Interrupted or killed: leave through the EXIT trap all the same.
+		trap 'exit 130' INT
+		trap 'exit 143' TERM HUP
+	fi
+	for _ in 1 2 3 4 5; do
+		PORT=$(free_port "$proto" "$fam")
+		"${@//@PORT@/$PORT}" >"$T/$name.log" 2>&1 </dev/null &
+		pid=$!
+		for _ in $(seq 1 100); do
+			bound "$proto" "$PORT" && { SERVER_PIDS+=("$pid"); return 0; }
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	echo "cannot start $name: $(cat "$T/$name.log")" >&2
+	return 1
+}
+
 finish() {
 	echo "$SUITE: $PASS passed, $FAIL failed"
 	[ "$FAIL" = 0 ]

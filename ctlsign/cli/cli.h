@@ -15,6 +15,8 @@ int verify_main(int argc, char **argv);
 int build_main(int argc, char **argv);
 int diff_main(int argc, char **argv);
 int tokens_main(int argc, char **argv);
+int fetch_main(int argc, char **argv);
+int fetch_cert_main(int argc, char **argv);
 
 /* "ctlsign: " + message to stderr. */
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -27,6 +29,14 @@ int report(const char *file, const ctl_err *e);
  * controls is true, control characters) become "\xNN". */
 void text_safe(const char *in, char *out, size_t n, bool controls);
 char *text_dup(const char *in, bool controls);
+
+/* From here on, SIGINT, SIGTERM and SIGHUP remove the temporary file of a
+ * ctl_write_atomic in progress before the process ends. */
+void cli_unlink_tmp_on_signals(void);
+
+/* A --timeout: seconds (fractions allowed), more than 0, at most 3600, into
+ * milliseconds. False for anything else. */
+bool cli_seconds(const char *s, long *ms);
 
 /* Global quiet flag (-q): suppress warnings. */
 extern bool cli_quiet;

@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -764,17 +763,6 @@ static int open_signer(struct build *b)
 
 /* ---- step 6: write and report ---------------------------------------------------- */
 
-/* Unlink a half-written temporary file on SIGINT/SIGTERM, then die of it. */
-static void on_signal(int sig)
-{
-	const char *t = ctl_write_tmpname();
-
-	if (t[0])
-		unlink(t);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 static void summary(struct build *b, const ctl_file *built)
 {
 	const struct held_file *prev = b->itl ? &b->held_itl : &b->held_ctl;
@@ -847,9 +835,7 @@ static int sign_and_write(struct build *b)
 		return report(NULL, &err);
 	for (size_t i = 0; i < b->w.n; i++)
 		msg_warn("%s", b->w.msg[i]);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	cli_unlink_tmp_on_signals();
 	if (ctl_write_atomic(b->output, b->file, b->flen, &wo, &err))
 		return report(b->output, &err);
 	/* ctl_build parsed and verified it already: this cannot fail but for memory. */

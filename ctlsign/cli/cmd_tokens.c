@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "ctl.h"
 #include "identity.h"
+#include "fetch.h"
 #include "io.h"
 #include "pcsc.h"
 #include "token.h"
@@ -21,8 +22,8 @@ static void usage(FILE *out)
 		"No PIN is asked for and nothing is written to a token.\n\n"
 		"  --module PATH  use exactly this PKCS#11 module (repeatable); default:\n"
 		"                 every module registered with p11-kit\n"
-		"  --ctl FILE     mark certificates that are SAST records of FILE and the\n"
-		"                 one that signed it\n"
+		"  --ctl FILE     mark certificates that are SAST records of FILE (or of a\n"
+		"                 tftp:// or http:// URL) and the one that signed it\n"
 		"  --json         machine-readable output\n"
 		"  --uri-only     one token URI per line\n");
 }
@@ -282,7 +283,7 @@ static ctl_status load_ctl(const char *path, ctl_file **f, ctl_err *err)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	ctl_status st = ctl_read_file(path, CTL_FILE_MAX, &buf, &len, err);
+	ctl_status st = ctl_read_input(path, CTL_FILE_MAX, &buf, &len, err);
 
 	if (st == CTL_OK)
 		st = ctl_parse(buf, len, f, err);

@@ -1,8 +1,12 @@
 #include "cli.h"
 
+#include "io.h"
+
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool cli_quiet;
 
@@ -135,4 +139,37 @@ int report(const char *file, const ctl_err *e)
 	else
 		msg_error("%s", where);
 	return exit_code_for(e->status);
+}
+
+static void unlink_tmp(int sig)
+{
+	const char *t = ctl_write_tmpname();
+
+	if (t[0])
+		unlink(t);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void cli_unlink_tmp_on_signals(void)
+{
+	signal(SIGINT, unlink_tmp);
+	signal(SIGTERM, unlink_tmp);
+	signal(SIGHUP, unlink_tmp);
+}
+
+bool cli_seconds(const char *s, long *ms)
+{
+	char *end;
+	double v;
+
+	if (!s)
+		return false;
+	v = strtod(s, &end);
+	if (end == s || *end || !(v > 0) || v > 3600)
+		return false;
+	*ms = (long)(v * 1000 + 0.5);
+	if (*ms < 1)
+		*ms = 1;
+	return true;
 }

@@ -2,6 +2,7 @@
 
 #include "cli.h"
 
+#include "fetch.h"
 #include "io.h"
 
 #include <openssl/evp.h>
@@ -14,7 +15,7 @@ ctl_status load_file(const char *path, loaded *L)
 	memset(L, 0, sizeof(*L));
 	L->path = path;
 	ctl_err_clear(&L->err);
-	if (ctl_read_file(path, CTL_FILE_MAX, &L->buf, &L->len, &L->err))
+	if (ctl_read_input(path, CTL_FILE_MAX, &L->buf, &L->len, &L->err))
 		return L->err.status;
 	if (strcmp(path, "-") != 0 && stat(path, &L->st) == 0)
 		L->have_st = true;

@@ -21,6 +21,8 @@ static const struct {
 	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates"},
 	{"diff", diff_main, "what changed between two CTL/ITL files; will phones take the new?"},
 	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers"},
+	{"fetch", fetch_main, "download a cluster's CTL/ITL over TFTP or HTTP, check, keep"},
+	{"fetch-cert", fetch_cert_main, "show (and keep) the certificate a node presents over TLS"},
 };
 
 static void usage(FILE *out)
@@ -29,16 +31,16 @@ static void usage(FILE *out)
 		     "Build, sign, inspect and check Cisco CTLFile.tlv / ITLFile.tlv trust lists.\n\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].desc);
+		fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].desc);
 	fprintf(out, "\n`ctlsign <command> --help` describes each command.\n\n"
 		     "Exit status:\n"
 		     "  0    success (verify: signature valid)\n"
 		     "  1    signature invalid, signer not found or not trusted, phones would reject it\n"
 		     "  2    usage error\n"
 		     "  3    malformed input (trust list, certificate, key, cluster file)\n"
-		     "  4    I/O error (cannot read or write a file)\n"
+		     "  4    I/O error (cannot read or write a file; network; not found on the server)\n"
 		     "  5    refused as unsafe (phones would reject it, token rules, expired\n"
-		     "       certificate, key/signer mismatch, limits)\n"
+		     "       certificate, key/signer mismatch, limits, unconfirmed fingerprint)\n"
 		     "  6    credential or token error (wrong PIN or passphrase, PIN locked, login refused)\n"
 		     "  7    token removed or not present\n"
 		     "  70   internal error\n"

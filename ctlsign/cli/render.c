@@ -162,15 +162,15 @@ static void signer_of(const ctl_file *f, char *out, size_t n)
 
 static const struct {
 	unsigned bit;
-	const char *word;
 	unsigned tag;
+	const char *word;
 } header_fields[] = {
-	{CTL_DIFF_H_VERSION, "version", CTL_H_VERSION},
-	{CTL_DIFF_H_DIGEST, "digest", CTL_H_DIGESTALGORITHM},
-	{CTL_DIFF_H_KEYSIZE, "key size", CTL_H_SIGNATUREMODULUS},
-	{CTL_DIFF_H_SIGNERVERSION, "signer version", CTL_H_SIGNERVERSION},
-	{CTL_DIFF_H_FILENAME, "FILENAME", CTL_H_FILENAME},
-	{CTL_DIFF_H_TIMESTAMP, "timestamp", CTL_H_TIMESTAMP},
+	{CTL_DIFF_H_VERSION, CTL_H_VERSION, "version"},
+	{CTL_DIFF_H_DIGEST, CTL_H_DIGESTALGORITHM, "digest"},
+	{CTL_DIFF_H_KEYSIZE, CTL_H_SIGNATUREMODULUS, "key size"},
+	{CTL_DIFF_H_SIGNERVERSION, CTL_H_SIGNERVERSION, "signer version"},
+	{CTL_DIFF_H_FILENAME, CTL_H_FILENAME, "FILENAME"},
+	{CTL_DIFF_H_TIMESTAMP, CTL_H_TIMESTAMP, "timestamp"},
 };
 
 static const struct {
@@ -201,7 +201,7 @@ void print_changes(FILE *out, const char *indent, const ctl_file *old, const ctl
 
 	for (size_t i = 0; i < d->n; i++) {
 		const ctl_change *c = &d->c[i];
-		struct recview vo, vn;
+		struct recview vo = {0}, vn = {0};
 		const struct recview *v;
 
 		if (c->old_record)

@@ -344,7 +344,7 @@ static bool pubkey_tlv_matches(const ctl_tlv *pkt, X509 *x)
 	} else {
 		uint8_t *b = NULL;
 		size_t n = 0;
-		ok = !ctl_pubkey_bytes(x, &b, &n, NULL) && n == pkt->len && !memcmp(b, pkt->val, n);
+		ok = !ctl_pubkey_bytes(x, &b, &n, NULL) && b && n == pkt->len && !memcmp(b, pkt->val, n);
 		free(b);
 	}
 	ERR_clear_error();

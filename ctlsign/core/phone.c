@@ -53,9 +53,11 @@ ctl_status ctl_tvs_view_add(ctl_tvs_view *v, bool tvs, X509 *x, const char *host
 			return CTL_OK;
 	if (tvs) {
 		char **q = realloc(v->tvs_host, (v->ntvs + 1) * sizeof(*q));
-		if (!q || (host && *host && !(h = strdup(host))))
+		if (!q)
 			goto oom;
 		v->tvs_host = q;
+		if (host && *host && !(h = strdup(host)))
+			goto oom;
 	}
 	if (!(p = realloc(*arr, (*n + 1) * sizeof(*p))))
 		goto oom;

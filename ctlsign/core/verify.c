@@ -3,6 +3,7 @@
  * signed bytes, and check the DigestInfo against the header's digest code. */
 #include "verify.h"
 
+#include "fetch.h"
 #include "identity.h"
 #include "io.h"
 
@@ -190,7 +191,7 @@ ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
 	ctl_status rc;
 
 	*out = NULL;
-	if ((rc = ctl_read_file(path, CTL_FILE_MAX, &buf, &len, err)))
+	if ((rc = ctl_read_input(path, CTL_FILE_MAX, &buf, &len, err)))
 		return rc;
 	if (!(t = trust_new())) {
 		free(buf);

@@ -18,6 +18,19 @@ has out "verified successfully" "walk-through shows a verified CTL"
 has out "refused, as it should be" "walk-through shows the refusal"
 check "walk-through left CTL, ITL and backup" -- test -f CTLFile.tlv -a -f ITLFile.tlv -a -f CTLFile.tlv.bak
 
+# README's and the man page's fetch examples name the publisher `cucm-pub':
+# they run against loopback servers instead (in.tftpd serving the
+# walk-through's lists, s_server presenting its CallManager certificate and
+# demanding a client certificate, as CUCM does).
+mkdir -m 755 "$T/srv" && cp CTLFile.tlv ITLFile.tlv "$T/srv/" && chmod 644 "$T/srv/"*
+serve tftp udp 4 /usr/sbin/in.tftpd --foreground --listen --address 127.0.0.1:@PORT@ --secure "$T/srv" ||
+	bad "in.tftpd did not start"
+TFTP=$PORT
+serve tls tcp 4 openssl s_server -www -accept 127.0.0.1:@PORT@ -cert certs/pub-CallManager.pem \
+	-key keys/pub-CallManager.key -Verify 1 || bad "s_server did not start"
+TLS=$PORT
+loopback() { sed -i "/ctlsign fetch-cert /s/cucm-pub/127.0.0.1:$TLS/; /ctlsign fetch /s/cucm-pub/127.0.0.1:$TFTP/" "$1"; }
+
 # README's examples, in the walk-through's folder, with SoftHSM tokens
 # standing in for eTokens. The second block asks for a PIN on the terminal:
 # it runs under script(1), which gives it one, and the PIN is typed in.
@@ -25,9 +38,13 @@ check "walk-through left CTL, ITL and backup" -- test -f CTLFile.tlv -a -f ITLFi
 export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
 awk 'BEGIN{RS="\n\n"} {print > ("readme-" NR ".sh")}' <(awk '/^```sh$/{on=1; next} /^```$/{on=0; print ""; next} on' "$ROOT/README.md")
 check "README has three example blocks" -- test -f readme-3.sh -a ! -f readme-4.sh
+loopback readme-1.sh
 expect 0 "README: what it does" -- bash -euo pipefail readme-1.sh
 has out "verified successfully" "README show verifies"
 has out "signature valid" "README verify"
+has out "127.0.0.1:$TFTP/ITLFile.tlv: wrote held/ITLFile.tlv" "README fetch"
+has out "trusted through: held/CTLFile.tlv" "README verify against the fetched CTL"
+has out "SHA-256:     $(openssl x509 -in certs/pub-CallManager.pem -noout -fingerprint -sha256 | cut -d= -f2)" "README fetch-cert"
 {
 	echo "[cluster]"; echo "release = 12.5"; echo "signer = token:token1"
 	for n in 1 2; do
@@ -83,19 +100,19 @@ check "docs/json.md: tokens" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/j
 
 # --help names every command and every exit code that docs/format and README list.
 "$CTLSIGN" --help >help.txt
-for v in show verify build diff tokens; do has help.txt "  $v " "--help lists $v"; done
+for v in show verify build diff tokens fetch fetch-cert; do has help.txt "  $v " "--help lists $v"; done
 for c in 0 1 2 3 4 5 6 7 70 130; do
 	has help.txt "^  $c " "--help documents exit $c"
 	check "README documents exit $c" -- grep -q "^| $c |" "$ROOT/README.md"
 	check "man page documents exit $c" -- grep -q "^\.IP $c\$" "$ROOT/docs/ctlsign.1"
 done
-for v in show verify build diff tokens; do
+for v in show verify build diff tokens fetch fetch-cert; do
 	expect 0 "$v --help" -- "$CTLSIGN" $v --help
 	has out "Usage: ctlsign $v" "$v --help usage line"
 	check "man page describes $v" -- grep -q "^\.SS $v" "$ROOT/docs/ctlsign.1"
 done
 # Every long option in --help is in the man page.
-for v in show verify build diff tokens; do
+for v in show verify build diff tokens fetch fetch-cert; do
 	"$CTLSIGN" $v --help | grep -oE -- '--[a-z][a-z0-9-]+' | grep -vx -- --help | sort -u >opts.txt
 	while read -r o; do
 		check "man page has $v $o" -- grep -q -- "${o//-/\\\\-}" "$ROOT/docs/ctlsign.1"
@@ -109,5 +126,6 @@ expect 0 "--version" -- "$CTLSIGN" --version
 awk '/^\.SH EXAMPLES/{on=1; next} /^\.SH/{on=0} on && /^\.EX/{ex=1; next} /^\.EE/{ex=0} on && ex' \
 	"$ROOT/docs/ctlsign.1" | sed 's/\\-/-/g; s/\\(aq/'"'"'/g; s/\\e/\\/g' >man.sh
 check "man page has examples" -- test -s man.sh
+loopback man.sh
 expect 0 "man page examples run" -- bash -euo pipefail man.sh
 finish
