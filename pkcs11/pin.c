@@ -7,46 +7,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <bsd/readpassphrase.h>
-#include <openssl/crypto.h>
 
-static int guard_holders;
-static int guard_saved = 1;
-
-void ctl_pin_guard_hold(void)
-{
-	if (guard_holders++ == 0) {
-		int d = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-
-		guard_saved = d < 0 ? 1 : d;
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	}
-}
-
-void ctl_pin_guard_release(void)
-{
-	if (guard_holders > 0 && --guard_holders == 0)
-		prctl(PR_SET_DUMPABLE, guard_saved, 0, 0, 0);
-}
+#include "secret.h"
 
 void ctl_pin_init(ctl_pin *p)
 {
+	ctl_secret_guard();
 	memset(p, 0, sizeof(*p));
-	ctl_pin_guard_hold();
-	p->guarded = true;
 }
 
 void ctl_pin_wipe(ctl_pin *p)
 {
-	bool guarded = p->guarded;
-
-	OPENSSL_cleanse(p, sizeof(*p));
-	if (guarded)
-		ctl_pin_guard_release();
+	ctl_secret_wipe(p, sizeof(*p));
 }
 
 /* Check what was read: strip one trailing "\n" / "\r\n", refuse empty,
@@ -70,11 +46,11 @@ static ctl_status finish(ctl_pin *p, size_t n, const char *what, ctl_err *err)
 		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
 				 "PIN from %s must be a single line without NUL bytes", what);
 	if (st != CTL_OK) {
-		OPENSSL_cleanse(p->buf, sizeof(p->buf));
+		ctl_secret_wipe(p->buf, sizeof(p->buf));
 		p->len = 0;
 		return st;
 	}
-	OPENSSL_cleanse(p->buf + n, sizeof(p->buf) - n);
+	ctl_secret_wipe(p->buf + n, sizeof(p->buf) - n);
 	p->len = n;
 	return CTL_OK;
 }
@@ -136,7 +112,7 @@ ctl_status ctl_pin_from_source(ctl_pin *p, const char *source, char *warn, size_
 		p->origin = is_stdin ? CTL_PIN_FROM_STDIN : CTL_PIN_FROM_FILE;
 out:
 	if (st != CTL_OK) {
-		OPENSSL_cleanse(p->buf, sizeof(p->buf));
+		ctl_secret_wipe(p->buf, sizeof(p->buf));
 		p->len = 0;
 	}
 	if (fd >= 0 && !is_stdin)
@@ -144,22 +120,57 @@ out:
 	return st;
 }
 
+extern char **environ;
+
+/* Every "NAME=" entry of the environment (a name can occur twice when the
+ * parent built the block by hand): the first value is copied to buf
+ * (when it fits), then all are wiped in place and the name is unset. */
+static size_t take_env(const char *name, char *buf, size_t bufsz, bool *found)
+{
+	size_t nl = strlen(name), first = 0;
+
+	*found = false;
+	for (char **e = environ; e && *e; e++) {
+		char *v;
+		size_t n;
+
+		if (strncmp(*e, name, nl) || (*e)[nl] != '=')
+			continue;
+		v = *e + nl + 1;
+		n = strlen(v);
+		if (!*found) {
+			*found = true;
+			first = n;
+			if (n <= bufsz)
+				memcpy(buf, v, n);
+		}
+		ctl_secret_wipe(v, n);
+	}
+	if (*found)
+		unsetenv(name);
+	return first;
+}
+
 ctl_status ctl_pin_from_env(ctl_pin *p, const char *name, ctl_err *err)
 {
-	const char *v = getenv(name);
+	bool found;
 	size_t n;
 	char what[128];
 
 	snprintf(what, sizeof(what), "environment variable %s", name);
-	if (!v)
+	if (!*name || strchr(name, '='))
+		return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
+				   "`%s' is not an environment variable name", name);
+	n = take_env(name, p->buf, CTL_PIN_MAX + 2, &found);
+	if (!found)
 		return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
 				   "environment variable %s is not set", name);
-	n = strlen(v);
-	if (n > CTL_PIN_MAX + 2)
+	if (n > CTL_PIN_MAX + 2) {
+		ctl_secret_wipe(p->buf, sizeof(p->buf));
 		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
 				   "PIN from %s is longer than %d bytes; refusing to cut it", what,
 				   CTL_PIN_MAX);
-	memcpy(p->buf, v, n);
+	}
 	p->origin = CTL_PIN_FROM_ENV;
 	return finish(p, n, what, err);
 }
@@ -169,7 +180,7 @@ ctl_status ctl_pin_tty_prompt(void *ctx, const char *prompt, bool echo, char *bu
 {
 	(void)ctx;
 	if (!readpassphrase(prompt, buf, bufsz, RPP_REQUIRE_TTY | (echo ? RPP_ECHO_ON : 0))) {
-		OPENSSL_cleanse(buf, bufsz);
+		ctl_secret_wipe(buf, bufsz);
 		if (errno == EINTR)
 			return ctl_err_set(err, CTL_E_INTERRUPTED, -1, -1, -1, "interrupted");
 		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
@@ -203,7 +214,7 @@ ctl_status ctl_pin_from_prompt(ctl_pin *p, ctl_prompt_fn fn, void *ctx, const ch
 	st = finish(p, n, "the terminal", err);
 out:
 	if (st != CTL_OK) {
-		OPENSSL_cleanse(p->buf, sizeof(p->buf));
+		ctl_secret_wipe(p->buf, sizeof(p->buf));
 		p->len = 0;
 	}
 	return st;

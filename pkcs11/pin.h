@@ -1,6 +1,7 @@
 /* PIN acquisition: file, stdin, environment or terminal; never argv. Every
- * buffer that held a PIN is wiped on every path, and the process is made
- * non-dumpable while a PIN is in memory (no core file, no ptrace by peers). */
+ * buffer that held a PIN is wiped on every path, and the process is not
+ * dumpable from the first PIN on (core/secret.h: no core file, no ptrace by
+ * peers, never turned back on). */
 #ifndef CTLSIGN_PIN_H
 #define CTLSIGN_PIN_H
 
@@ -26,15 +27,10 @@ typedef struct ctl_pin {
 	char buf[CTL_PIN_MAX + 4];
 	size_t len;
 	ctl_pin_origin origin;
-	bool guarded;
 } ctl_pin;
 
-/* Start/stop holding a PIN: the first holder makes the process
- * non-dumpable, the last one restores the previous setting. */
-void ctl_pin_guard_hold(void);
-void ctl_pin_guard_release(void);
-
-/* ctl_pin_init holds the guard; ctl_pin_wipe cleanses and releases it.
+/* ctl_pin_init makes the process non-dumpable for good (ctl_secret_guard)
+ * before anything is read; ctl_pin_wipe cleanses the whole structure.
  * Wiping twice is harmless. */
 void ctl_pin_init(ctl_pin *p);
 void ctl_pin_wipe(ctl_pin *p);
@@ -44,6 +40,9 @@ void ctl_pin_wipe(ctl_pin *p);
  * is written to warn (else warn[0] = '\0'). */
 ctl_status ctl_pin_from_source(ctl_pin *p, const char *source, char *warn, size_t warnsz,
 			       ctl_err *err);
+/* The variable is removed from the environment and its value wiped where it
+ * was (for the initial environment: what /proc/PID/environ shows) as soon as
+ * it is read, whether the PIN is then accepted or not. */
 ctl_status ctl_pin_from_env(ctl_pin *p, const char *name, ctl_err *err);
 /* Ask through fn (NULL: the terminal). An empty answer cancels
  * (CTL_E_INTERRUPTED) so the user can stop without spending a try. */

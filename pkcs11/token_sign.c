@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include "pin.h"
+#include "secret.h"
 
 void ctl_p11_token_state(CK_FLAGS flags, ctl_token_state *s)
 {
@@ -303,7 +303,7 @@ static ctl_status login(struct token_signer *t, const ctl_token_opts *o, const c
 				goto out;
 			}
 			rv = fn->C_Login(t->session, CKU_USER, (CK_UTF8CHAR *)pin.buf, pin.len);
-			OPENSSL_cleanse(pin.buf, sizeof(pin.buf));
+			ctl_secret_wipe(pin.buf, sizeof(pin.buf));
 			pin.len = 0;
 		}
 		if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {

@@ -3,8 +3,8 @@
 #include "build.h"
 
 #include "io.h"
+#include "secret.h"
 
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 
 struct pem_impl {
@@ -80,11 +79,10 @@ ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *
 	ctl_signer *s = NULL;
 	struct pem_impl *impl = NULL;
 	ctl_status rc;
-	int was_dumpable = prctl(PR_GET_DUMPABLE);
 
 	*out = NULL;
-	/* Keep the key (and its passphrase) out of core files. */
-	prctl(PR_SET_DUMPABLE, 0);
+	/* Keep the key (and its passphrase) out of core files, for good. */
+	ctl_secret_guard();
 	if (stat(key_path, &st) == 0 && (st.st_mode & 077))
 		ctl_warn(w, "key file `%s' is readable by %s (mode %04o); chmod 600 it", key_path,
 			 (st.st_mode & 007) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777));
@@ -132,15 +130,13 @@ ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *
 	rc = CTL_OK;
 out:
 	if (buf) {
-		OPENSSL_cleanse(buf, len);
+		ctl_secret_wipe(buf, len);
 		free(buf);
 	}
 	BIO_free(bio);
 	EVP_PKEY_free(key);
 	free(impl);
 	free(s);
-	if (was_dumpable > 0 && rc != CTL_OK)
-		prctl(PR_SET_DUMPABLE, was_dumpable);
 	return rc;
 }
 

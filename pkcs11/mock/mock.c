@@ -14,6 +14,11 @@
  *   CTLSIGN_MOCK_PINPAD_PIN  the PIN "typed on the reader" for pin_pad
  *   CTLSIGN_MOCK_LOGIN_LOG   append "C_Login token=<label> pin=<yes|no> rv=0x.." per call
  *   CTLSIGN_MOCK_SIGN_LOG    append "C_SignInit mech=0x.. rv=0x.." per call
+ *   CTLSIGN_MOCK_SELF_LOG    append, after C_Login, at C_Sign and at C_Finalize,
+ *                            "CALL dumpable=N" and "CALL environ:" followed by
+ *                            /proc/self/environ (one variable per line): what a
+ *                            core file or a peer would see of the process then
+ *   CTLSIGN_MOCK_ABORT_IN_SIGN=1      C_Sign calls abort() (a crash after login)
  *
  * Like a real token, final_try turns into locked after one more wrong PIN,
  * and a locked token refuses C_Login without looking at the PIN. */
@@ -22,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/prctl.h>
 
 #include <p11-kit/pkcs11.h>
 
@@ -104,6 +111,23 @@ static void log_line(const char *var, const char *fmt, const char *s, unsigned l
 	if (!path || !(f = fopen(path, "a")))
 		return;
 	fprintf(f, fmt, s, a, b);
+	fclose(f);
+}
+
+static void self_log(const char *call)
+{
+	const char *path = env("CTLSIGN_MOCK_SELF_LOG");
+	FILE *f, *e;
+	int c;
+
+	if (!path || !(f = fopen(path, "a")))
+		return;
+	fprintf(f, "%s dumpable=%d\n%s environ:\n", call, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), call);
+	if ((e = fopen("/proc/self/environ", "r"))) {
+		while ((c = fgetc(e)) != EOF)
+			fputc(c ? c : '\n', f);
+		fclose(e);
+	}
 	fclose(f);
 }
 
@@ -218,6 +242,7 @@ static CK_RV mock_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR *pin
 		logged_in = true;
 	log_line("CTLSIGN_MOCK_LOGIN_LOG", "C_Login token=%s pin=%lu rv=0x%lx\n", label,
 		 had_pin ? 1ul : 0ul, rv);
+	self_log("C_Login");
 	return rv;
 }
 
@@ -288,6 +313,9 @@ static CK_RV mock_Sign(CK_SESSION_HANDLE h, CK_BYTE *data, CK_ULONG len, CK_BYTE
 	const char *fail = env("CTLSIGN_MOCK_SIGN_FAIL");
 	CK_RV rv;
 
+	self_log("C_Sign");
+	if (env("CTLSIGN_MOCK_ABORT_IN_SIGN"))
+		abort();
 	if (gone_after_login(h))
 		return CKR_DEVICE_REMOVED;
 	if (fail && strcmp(fail, "corrupt")) {
@@ -304,6 +332,12 @@ static CK_RV mock_Sign(CK_SESSION_HANDLE h, CK_BYTE *data, CK_ULONG len, CK_BYTE
 	if (rv == CKR_OK && sig && fail && siglen && *siglen > 0)
 		sig[*siglen / 2] ^= 0x5a;
 	return rv;
+}
+
+static CK_RV mock_Finalize(void *reserved)
+{
+	self_log("C_Finalize");
+	return target->C_Finalize(reserved);
 }
 
 static CK_RV mock_GetFunctionList(CK_FUNCTION_LIST **out);
@@ -327,6 +361,7 @@ static bool load_target(void)
 	}
 	mock_list = *target;
 	mock_list.C_GetFunctionList = mock_GetFunctionList;
+	mock_list.C_Finalize = mock_Finalize;
 	mock_list.C_GetSlotList = mock_GetSlotList;
 	mock_list.C_GetSlotInfo = mock_GetSlotInfo;
 	mock_list.C_GetTokenInfo = mock_GetTokenInfo;

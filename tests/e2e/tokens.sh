@@ -182,4 +182,57 @@ has err "serial=$SER3" "candidates listed"
 check "ambiguous: no login at all" -- test "$(logins)" = 0
 for f in out err; do nopin "$f" "last command"; done
 
+# --- secrets in memory: a PIN from the environment ------------------------------
+# The mock reports from inside the process (after C_Login, at C_Sign, at
+# C_Finalize) whether it is dumpable and what /proc/self/environ holds.
+rm -f self.log
+CTLSIGN_PIN=$PIN1 CTLSIGN_MOCK_SELF_LOG=$T/self.log expect 0 "--pin-env build" -- \
+	"$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK" \
+	--pin-env CTLSIGN_PIN -o envpin.tlv
+for call in C_Login C_Sign C_Finalize; do
+	has self.log "^$call dumpable=0\$" "--pin-env: not dumpable at $call"
+done
+hasnt self.log "dumpable=1" "--pin-env: never dumpable again once the PIN was read"
+has self.log "^CTLSIGN_MOCK_SELF_LOG=" "--pin-env: the environment was looked at"
+if [ "${CTLSIGN_VALGRIND:-0}" = 1 ]; then
+	echo "tokens: note: /proc/PID/environ check skipped under valgrind (it shows valgrind's own copy)"
+else
+	hasnt self.log "$PIN1" "--pin-env: the PIN is gone from /proc/PID/environ once read"
+fi
+
+# A crash after the login (SIGABRT inside C_Sign) leaves no core file with
+# the PIN. Cores land in the crashing process' folder only when core_pattern
+# is a plain name; this test never changes that machine-wide setting.
+pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null)
+mkdir -p cores/probe cores/ctl
+core_skip=""
+if [ "${CTLSIGN_VALGRIND:-0}" = 1 ]; then
+	core_skip="running under valgrind"
+elif [ -z "$pattern" ] || [ "${pattern#|}" != "$pattern" ] || [ "${pattern#/}" != "$pattern" ]; then
+	core_skip="core_pattern is \`$pattern', not a file in the process' folder"
+elif ! (ulimit -c unlimited) 2>/dev/null; then
+	core_skip="the core size limit cannot be raised"
+else
+	# Does a dumpable process leave a core here at all?
+	{ (cd cores/probe && ulimit -c unlimited && exec sh -c 'kill -ABRT $$'); } >/dev/null 2>&1
+	ls cores/probe/core* >/dev/null 2>&1 || core_skip="a dumpable process left no core file here"
+fi
+if [ -n "$core_skip" ]; then
+	echo "tokens: note: core-file check skipped: $core_skip (dumpable and environ checks above still ran)"
+else
+	{
+		(cd cores/ctl && ulimit -c unlimited && CTLSIGN_PIN=$PIN1 CTLSIGN_MOCK_ABORT_IN_SIGN=1 \
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0:detect_leaks=0" \
+			exec "$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" \
+			--module "$MOCK" --pin-env CTLSIGN_PIN -o "$T/crash.tlv")
+		rc=$?
+	} >/dev/null 2>&1
+	check "crash after login: died of SIGABRT (exit $rc)" -- test "$rc" = 134
+	printf '%s\n' "$PIN1" >pin1.txt
+	check "crash after login: no core file holds the PIN" -- \
+		bash -c '! grep -rqaF -f pin1.txt cores/ctl'
+	check "crash after login: no output" -- test ! -e crash.tlv
+fi
+rm -rf cores
+
 finish

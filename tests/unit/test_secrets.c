@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "pin.h"
 
 #define SECRET "S3cret-0123456789"
@@ -112,13 +113,67 @@ Test(secrets, prompted_pin_wiped_after_use)
 	cr_assert(all_zero(&p, sizeof(p)));
 }
 
-Test(secrets, process_not_dumpable_while_a_pin_is_held)
+/* From the first secret until exit: copies may linger where no wipe reaches
+ * (stdio buffers, the module's memory), so dumpable is never turned back on. */
+Test(secrets, process_stays_undumpable_after_a_pin_is_wiped)
 {
 	ctl_pin p;
-	int before = prctl(PR_GET_DUMPABLE);
 
+	cr_assert_eq(prctl(PR_GET_DUMPABLE), 1, "test processes start dumpable");
 	ctl_pin_init(&p);
 	cr_assert_eq(prctl(PR_GET_DUMPABLE), 0, "no core file while a PIN is in memory");
 	ctl_pin_wipe(&p);
-	cr_assert_eq(prctl(PR_GET_DUMPABLE), before, "dumpable state restored");
+	cr_assert_eq(prctl(PR_GET_DUMPABLE), 0, "dumpable turned back on after the wipe");
+	ctl_pin_init(&p);
+	ctl_pin_wipe(&p);
+	cr_assert_eq(prctl(PR_GET_DUMPABLE), 0);
+}
+
+Test(secrets, process_stays_undumpable_after_a_key_file)
+{
+	ctl_signer *s = NULL;
+	ctl_warnings w = {0};
+	ctl_err err;
+
+	cr_assert_eq(prctl(PR_GET_DUMPABLE), 1);
+	ctl_err_clear(&err);
+	cr_assert_neq(ctl_pem_signer_open("/nonexistent/signer.key", NULL, NULL, &s, &w, &err),
+		      CTL_OK);
+	cr_assert_eq(prctl(PR_GET_DUMPABLE), 0, "a failed key load turned dumpable back on");
+	ctl_warnings_free(&w);
+}
+
+/* An environment PIN leaves the environment the moment it is read: the
+ * variable is removed and its bytes wiped where they were (for the initial
+ * environment that is what /proc/PID/environ shows). */
+Test(secrets, env_pin_removed_and_wiped_in_place)
+{
+	static char entry[] = "CTLSIGN_TEST_ENV_PIN=" SECRET;
+	char *value = entry + strlen("CTLSIGN_TEST_ENV_PIN=");
+	ctl_pin p;
+	ctl_err err;
+
+	cr_assert_eq(putenv(entry), 0);
+	ctl_pin_init(&p);
+	cr_assert_eq(ctl_pin_from_env(&p, "CTLSIGN_TEST_ENV_PIN", &err), CTL_OK, "%s", err.msg);
+	cr_assert(holds(p.buf, p.len, SECRET), "the PIN was read");
+	cr_assert_null(getenv("CTLSIGN_TEST_ENV_PIN"), "the variable is still set");
+	cr_assert(all_zero(value, strlen(SECRET)), "the value was not wiped in place");
+	ctl_pin_wipe(&p);
+}
+
+Test(secrets, env_pin_removed_and_wiped_when_refused)
+{
+	static char entry[] = "CTLSIGN_TEST_ENV_PIN=" SECRET "\n\n";
+	char *value = entry + strlen("CTLSIGN_TEST_ENV_PIN=");
+	size_t n = strlen(value);
+	ctl_pin p;
+	ctl_err err;
+
+	cr_assert_eq(putenv(entry), 0);
+	ctl_pin_init(&p);
+	cr_assert_neq(ctl_pin_from_env(&p, "CTLSIGN_TEST_ENV_PIN", &err), CTL_OK);
+	cr_assert_null(getenv("CTLSIGN_TEST_ENV_PIN"));
+	cr_assert(all_zero(value, n), "a refused value was not wiped");
+	ctl_pin_wipe(&p);
 }

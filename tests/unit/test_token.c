@@ -879,13 +879,32 @@ static int prctl_get(void)
 	return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 }
 
-Test(token, pin_guard_makes_process_undumpable)
+Test(token, pin_guard_makes_process_undumpable_until_exit)
 {
 	ctl_pin p;
-	int before = prctl_get();
 
 	ctl_pin_init(&p);
 	cr_assert_eq(prctl_get(), 0);
 	ctl_pin_wipe(&p);
-	cr_assert_eq(prctl_get(), before);
+	cr_assert_eq(prctl_get(), 0);
+}
+
+/* After a login with an environment PIN: not dumpable, and the PIN gone
+ * from the environment, for the rest of the run. */
+Test(token, env_pin_login_leaves_no_dumpable_process_and_no_variable)
+{
+	ctl_token_opts o = {0};
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	setenv("CTLSIGN_TEST_PIN", read_pin(0), 1);
+	o.uri = "pkcs11:token=eToken";
+	o.module = mock;
+	o.pin.env = "CTLSIGN_TEST_PIN";
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_OK, "%s", err.msg);
+	cr_assert_eq(prctl_get(), 0, "dumpable again after the login");
+	cr_assert_null(getenv("CTLSIGN_TEST_PIN"), "the PIN is still in the environment");
+	sign_and_verify(s, 0, EVP_sha256());
+	ctl_signer_free(s);
+	cr_assert_eq(prctl_get(), 0, "dumpable again after signing");
 }
