@@ -25,26 +25,48 @@ void ctl_pin_wipe(ctl_pin *p)
 	ctl_secret_wipe(p, sizeof(*p));
 }
 
-/* Check what was read: strip one trailing "\n" / "\r\n", refuse empty,
- * too long, NUL bytes and further lines. */
+/* A control character other than the line end (what is left of a CRLF file
+ * cut short, a tab), as its position, or -1. */
+static long control_char(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return (long)i;
+	return -1;
+}
+
+/* Check what was read: strip one trailing "\n", "\r\n" or a lone "\r";
+ * refuse empty, too long, a UTF-8 byte order mark, NUL bytes, further lines
+ * and other control characters. What an editor adds must never reach the
+ * token as part of the PIN: it would cost an attempt. */
 static ctl_status finish(ctl_pin *p, size_t n, const char *what, ctl_err *err)
 {
 	ctl_status st = CTL_OK;
+	long ctl;
 
-	if (n > 0 && p->buf[n - 1] == '\n') {
+	if (n > 0 && p->buf[n - 1] == '\n')
 		n--;
-		if (n > 0 && p->buf[n - 1] == '\r')
-			n--;
-	}
+	if (n > 0 && p->buf[n - 1] == '\r')
+		n--;
 	if (n > CTL_PIN_MAX)
 		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
 				 "PIN from %s is longer than %d bytes; refusing to cut it", what,
 				 CTL_PIN_MAX);
 	else if (n == 0)
 		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1, "PIN from %s is empty", what);
+	else if (n >= 3 && !memcmp(p->buf, "\xEF\xBB\xBF", 3))
+		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				 "PIN from %s starts with a UTF-8 byte order mark (EF BB BF, added "
+				 "by some Windows editors); save it without one. No login was tried",
+				 what);
 	else if (memchr(p->buf, '\0', n) || memchr(p->buf, '\n', n))
 		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
 				 "PIN from %s must be a single line without NUL bytes", what);
+	else if ((ctl = control_char(p->buf, n)) >= 0)
+		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				 "PIN from %s contains a control character (0x%02x at byte %ld); "
+				 "only one line end is removed. No login was tried",
+				 what, (unsigned)(unsigned char)p->buf[ctl], ctl + 1);
 	if (st != CTL_OK) {
 		ctl_secret_wipe(p->buf, sizeof(p->buf));
 		p->len = 0;

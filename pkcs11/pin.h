@@ -35,8 +35,9 @@ typedef struct ctl_pin {
 void ctl_pin_init(ctl_pin *p);
 void ctl_pin_wipe(ctl_pin *p);
 
-/* source is "file:PATH", a path, or "-" for stdin. Only a trailing "\n" or
- * "\r\n" is removed. When the file can be read by group or others, a warning
+/* source is "file:PATH", a path, or "-" for stdin. Only a trailing "\n",
+ * "\r\n" or "\r" is removed; a UTF-8 byte order mark and any other control
+ * character are refused (for every source). When the file can be read by group or others, a warning
  * is written to warn (else warn[0] = '\0'). */
 ctl_status ctl_pin_from_source(ctl_pin *p, const char *source, char *warn, size_t warnsz,
 			       ctl_err *err);

@@ -191,25 +191,63 @@ static void append_line(ctl_err *err, const char *uri)
 		snprintf(err->msg + n, sizeof(err->msg) - n, "\n  %s", uri);
 }
 
+/* Where the PIN comes from: a non-interactive source (URI pin-source,
+ * --pin-source, --pin-env) or the terminal. */
+static const char *pin_source_of(const ctl_token_opts *o, const char *uri_source)
+{
+	return uri_source ? uri_source : o->pin.source;
+}
+
+static bool pin_is_interactive(const ctl_token_opts *o, const char *uri_source)
+{
+	return !pin_source_of(o, uri_source) && !o->pin.env && o->pin.interactive;
+}
+
+/* One PIN attempt left: the same rule for a typed PIN and a PIN pad (a wrong
+ * PIN typed on the reader locks the token all the same). Without a terminal
+ * there is nobody to confirm: refuse, no login. On a terminal: type `yes'
+ * (not echoed, like the PIN). */
+static ctl_status final_try_confirm(const ctl_token_opts *o, const char *uri_source,
+				    bool pin_pad, const char *label, ctl_err *err)
+{
+	const char *where = pin_pad ? " (the PIN is entered on the reader)" : "";
+	char answer[16] = "";
+	char prompt[256];
+	ctl_prompt_fn fn = o->prompt ? o->prompt : ctl_pin_tty_prompt;
+	ctl_status st;
+
+	if (!pin_is_interactive(o, uri_source))
+		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				   "Only one PIN attempt left on token `%s'%s. Cancelling login "
+				   "to avoid locking it. Log in once interactively with the "
+				   "right PIN (or with SafeNet Authentication Client) to reset "
+				   "the counter.",
+				   label, where);
+	snprintf(prompt, sizeof(prompt),
+		 "Only one PIN attempt left on token `%s': a wrong PIN locks it for good.\n"
+		 "Type `yes' to %s: ",
+		 label, pin_pad ? "enter the PIN on the reader" : "try anyway");
+	st = fn(o->ctx, prompt, false, answer, sizeof(answer), err);
+	if (st != CTL_OK)
+		return st;
+	if (strcmp(answer, "yes"))
+		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				   "login to token `%s' cancelled: only one PIN attempt left%s", label,
+				   where);
+	return CTL_OK;
+}
+
 /* Get the PIN for one login attempt (attempt 0 is the first). Non-terminal
  * sources are only ever read for attempt 0. */
-static ctl_status get_pin(const ctl_token_opts *o, const char *uri_source,
-			  const ctl_token_state *fs, const char *label, int attempt, ctl_pin *pin,
-			  ctl_err *err)
+static ctl_status get_pin(const ctl_token_opts *o, const char *uri_source, const char *label,
+			  int attempt, ctl_pin *pin, ctl_err *err)
 {
-	const char *source = uri_source ? uri_source : o->pin.source;
+	const char *source = pin_source_of(o, uri_source);
 	char warn[CTL_ERR_MSG + 64];
 	char prompt[160];
 	ctl_status st;
 
 	if (source || o->pin.env) {
-		if (fs->final_try)
-			return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
-					   "Only one PIN attempt left on token `%s'. Cancelling login "
-					   "to avoid locking it. Log in once interactively with the "
-					   "right PIN (or with SafeNet Authentication Client) to reset "
-					   "the counter.",
-					   label);
 		if (attempt > 0)
 			return CTL_E_TOKEN; /* caller keeps the first error */
 		if (source) {
@@ -225,22 +263,6 @@ static ctl_status get_pin(const ctl_token_opts *o, const char *uri_source,
 				   "token `%s' needs a PIN: give --pin-source FILE, --pin-env NAME "
 				   "or run on a terminal",
 				   label);
-	if (fs->final_try) {
-		char answer[16] = "";
-		ctl_prompt_fn fn = o->prompt ? o->prompt : ctl_pin_tty_prompt;
-
-		snprintf(prompt, sizeof(prompt),
-			 "Only one PIN attempt left on token `%s': a wrong PIN locks it for good.\n"
-			 "Type `yes' to try anyway: ",
-			 label);
-		st = fn(o->ctx, prompt, true, answer, sizeof(answer), err);
-		if (st != CTL_OK)
-			return st;
-		if (strcmp(answer, "yes"))
-			return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
-					   "login to token `%s' cancelled: only one PIN attempt left",
-					   label);
-	}
 	snprintf(prompt, sizeof(prompt), "PIN for token `%s': ", label);
 	return ctl_pin_from_prompt(pin, o->prompt, o->ctx, prompt, err);
 }
@@ -275,6 +297,15 @@ static ctl_status login(struct token_signer *t, const ctl_token_opts *o, const c
 			goto out;
 		if (!fs.login_required)
 			goto out;
+		if (fs.locked && have_first) {
+			/* This run's last wrong PIN is what locked it. */
+			st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+					 "%s; the user PIN of token `%s' is now locked. Unlock it "
+					 "with the administrator (SO) PIN in SafeNet Authentication "
+					 "Client, or use another token",
+					 first.msg, t->label);
+			goto out;
+		}
 		if (fs.locked) {
 			st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
 					 "the user PIN of token `%s' is locked; no login was tried. "
@@ -288,14 +319,23 @@ static ctl_status login(struct token_signer *t, const ctl_token_opts *o, const c
 			      "token `%s': a wrong PIN was entered since its last successful login "
 			      "(PIN count low); a few more wrong PINs lock it for good",
 			      t->label);
+		/* The final-try rule before anything else, PIN pad or not. */
+		if (fs.final_try) {
+			st = final_try_confirm(o, uri_source, fs.pin_pad, t->label, err);
+			if (st != CTL_OK)
+				goto out;
+		}
 		if (fs.pin_pad) {
-			warnf(o, "enter the PIN for token `%s' on the reader", t->label);
+			warnf(o, "enter the PIN for token `%s' on the reader%s", t->label,
+			      pin_source_of(o, uri_source) || o->pin.env
+				      ? " (the PIN source given is not used: the reader has a PIN pad)"
+				      : "");
 			rv = fn->C_Login(t->session, CKU_USER, NULL, 0);
 		} else {
 			ctl_err perr;
 
 			ctl_err_clear(&perr);
-			st = get_pin(o, uri_source, &fs, t->label, attempt, &pin,
+			st = get_pin(o, uri_source, t->label, attempt, &pin,
 				     have_first ? &perr : err);
 			if (st != CTL_OK) {
 				if (have_first)
@@ -311,12 +351,12 @@ static ctl_status login(struct token_signer *t, const ctl_token_opts *o, const c
 			goto out;
 		}
 		st = ctl_p11_fail(err, rv, "login failed", t->label);
+		/* A PIN pad is not retried: the next try would be typed blind on
+		 * the reader, without this program seeing the flags first. */
 		if (fs.pin_pad)
 			goto out;
 		if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE) {
-			bool from_tty = !uri_source && !o->pin.source && !o->pin.env;
-
-			if (!from_tty) {
+			if (!pin_is_interactive(o, uri_source)) {
 				size_t n = strlen(err->msg);
 
 				snprintf(err->msg + n, sizeof(err->msg) - n,

@@ -182,6 +182,74 @@ has err "serial=$SER3" "candidates listed"
 check "ambiguous: no login at all" -- test "$(logins)" = 0
 for f in out err; do nopin "$f" "last command"; done
 
+# --- final try, PIN pad, PIN files from Windows editors ------------------------
+rm -f login.log
+CTLSIGN_MOCK_FLAGS="pin_pad|final_try" CTLSIGN_MOCK_PINPAD_PIN=$PIN1 expect 6 \
+	"PIN pad at its final try, PIN file" -- "$CTLSIGN" build "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+has err "Only one PIN attempt left on token" "PIN pad final try: refused"
+has err "reader" "PIN pad final try: says where the PIN would go"
+check "PIN pad final try from a file: no login at all" -- test "$(logins)" = 0
+printf '\357\273\277%s\r\n' "$PIN1" >pin-bom && chmod 600 pin-bom
+expect 6 "PIN file with a UTF-8 BOM" -- "$CTLSIGN" build "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/pin-bom" -o x.tlv
+has err "byte order mark" "BOM refused, and said so"
+has err "pin-bom" "BOM: the file is named"
+check "PIN file with a BOM: no login at all" -- test "$(logins)" = 0
+printf '%s\r' "$PIN1" >pin-cr && chmod 600 pin-cr
+expect 0 "PIN file ending in a lone CR (stripped)" -- "$CTLSIGN" build -q "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/pin-cr" -o cr.tlv
+check "lone CR: one good login" -- test "$(grep -c 'rv=0x0$' login.log)" = 1
+
+# On a terminal (script(1) gives one): answers are typed once their prompt is
+# on the screen. tty_run OUT COMMAND [PROMPT ANSWER]...
+tty_run() {
+	local out=$1 cmd=$2 spid
+	shift 2
+	rm -f typed && mkfifo typed
+	script -qec "$cmd" /dev/null <typed >"$out" 2>&1 &
+	spid=$!
+	exec 9>typed
+	while [ $# -ge 2 ]; do
+		for _ in $(seq 1 600); do
+			grep -qF -- "$1" "$out" 2>/dev/null && break
+			kill -0 $spid 2>/dev/null || break
+			sleep 0.1
+		done
+		# A subshell: if the program is gone, SIGPIPE ends only it.
+		grep -qF -- "$1" "$out" 2>/dev/null && (printf '%s\r' "$2" >&9) 2>/dev/null
+		shift 2
+	done
+	for _ in $(seq 1 600); do kill -0 $spid 2>/dev/null || break; sleep 0.1; done
+	kill $spid 2>/dev/null
+	exec 9>&-
+	wait $spid
+}
+build_cmd=$(printf '%q ' "$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK")
+rm -f login.log
+tty_run tty1.out "CTLSIGN_MOCK_FLAGS=final_try $build_cmd -o tty1.tlv" \
+	"Type \`yes'" yes "PIN for token" "$PIN1"
+check "final try on a terminal: yes, then the PIN (exit $?)" -- test -s tty1.tlv
+has tty1.out "Only one PIN attempt left" "final try on a terminal: asked to confirm"
+hasnt tty1.out "anyway: yes" "the typed \`yes' is not echoed"
+hasnt tty1.out "$PIN1" "the typed PIN is not echoed"
+check "final try on a terminal: one login" -- test "$(logins)" = 1
+rm -f login.log
+tty_run tty2.out "CTLSIGN_MOCK_FLAGS='pin_pad|final_try' CTLSIGN_MOCK_PINPAD_PIN=$PIN1 $build_cmd -o tty2.tlv" \
+	"Type \`yes'" yes
+check "PIN pad at its final try on a terminal: yes, then the reader (exit $?)" -- test -s tty2.tlv
+has tty2.out "Type .yes. to enter the PIN on the reader" "PIN pad final try: the question names the reader"
+has tty2.out "enter the PIN for token .eToken. on the reader" "PIN pad: told to use the reader"
+hasnt tty2.out "PIN for token .eToken.: " "PIN pad: no PIN asked on the terminal"
+hasnt tty2.out "reader: yes" "PIN pad: the typed \`yes' is not echoed"
+check "PIN pad final try on a terminal: one login without a PIN" -- \
+	test "$(logins)" = 1 -a "$(grep -c 'pin=0 rv=0x0$' login.log)" = 1
+rm -f login.log
+tty_run tty3.out "CTLSIGN_MOCK_FLAGS='pin_pad|final_try' $build_cmd -o tty3.tlv" "Type \`yes'" no
+check "PIN pad final try, answered no: no output" -- test ! -e tty3.tlv
+has tty3.out "cancelled" "PIN pad final try, answered no: cancelled"
+check "PIN pad final try, answered no: no login" -- test "$(logins)" = 0
+
 # --- secrets in memory: a PIN from the environment ------------------------------
 # The mock reports from inside the process (after C_Login, at C_Sign, at
 # C_Finalize) whether it is dumpable and what /proc/self/environ holds.

@@ -212,6 +212,7 @@ struct script {
 	struct warns w;
 	const char *answers[8];
 	int asked;
+	int echoed;             /* questions asked with echo on */
 	char prompts[4096];
 };
 
@@ -221,7 +222,7 @@ static ctl_status scripted(void *ctx, const char *prompt, bool echo, char *buf, 
 	struct script *s = ctx;
 	size_t used = strlen(s->prompts);
 
-	(void)echo;
+	s->echoed += echo;
 	snprintf(s->prompts + used, sizeof(s->prompts) - used, "%s\n", prompt);
 	if (s->asked >= 8 || !s->answers[s->asked])
 		return ctl_err_set(err, CTL_E_INTERRUPTED, -1, -1, -1, "script ran out");
@@ -657,6 +658,86 @@ Test(token, final_try_wrong_pin_then_locked_stops_retries)
 	/* the flags are re-read before the second try: now locked, no login */
 	cr_assert_eq(count_lines("login.log", NULL), 1);
 	cr_assert(strstr(err.msg, "locked"), "%s", err.msg);
+	/* ...but this run did try once, and that try locked it */
+	cr_assert_null(strstr(err.msg, "no login was tried"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "CKR_PIN_INCORRECT"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "now locked"), "%s", err.msg);
+}
+
+Test(token, final_try_confirmation_is_not_echoed)
+{
+	struct script sc = {.answers = {"yes", NULL}};
+	ctl_token_opts o = {.uri = "pkcs11:token=eToken", .module = mock,
+			    .pin = {.interactive = true}, .prompt = scripted, .ctx = &sc};
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	sc.answers[1] = read_pin(0);
+	setenv("CTLSIGN_MOCK_FLAGS", "final_try", 1);
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_OK, "%s", err.msg);
+	cr_assert_eq(sc.asked, 2);
+	cr_assert_eq(sc.echoed, 0, "a question was asked with echo on:\n%s", sc.prompts);
+	ctl_signer_free(s);
+}
+
+/* A PIN pad takes the same final-try rule as a typed PIN: the PIN is typed on
+ * the reader, but a wrong one locks the token all the same. */
+Test(token, pin_pad_final_try_refuses_file_and_env_without_login)
+{
+	ctl_token_opts o = {.uri = "pkcs11:token=eToken", .module = mock};
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	setenv("CTLSIGN_MOCK_FLAGS", "pin_pad|final_try", 1);
+	setenv("CTLSIGN_MOCK_PINPAD_PIN", read_pin(0), 1);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, pin_source(0), NULL, &s, &err),
+		     CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "Only one PIN attempt left on token `eToken'"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "reader"), "the message does not say where the PIN goes: %s",
+		  err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+
+	setenv("CTLSIGN_TEST_PIN", read_pin(0), 1);
+	o.pin.env = "CTLSIGN_TEST_PIN";
+	o.pin.interactive = true; /* a terminal does not make an env PIN interactive */
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "Only one PIN attempt left"), "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+
+	/* no PIN source and no terminal: nobody could confirm */
+	o.pin.env = NULL;
+	o.pin.interactive = false;
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "Only one PIN attempt left"), "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+}
+
+Test(token, pin_pad_final_try_on_terminal_needs_yes)
+{
+	struct script sc = {.answers = {"no", NULL}};
+	ctl_token_opts o = {.uri = "pkcs11:token=eToken", .module = mock,
+			    .pin = {.interactive = true}, .prompt = scripted, .ctx = &sc,
+			    .warn = collect_warn};
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	setenv("CTLSIGN_MOCK_FLAGS", "pin_pad|final_try", 1);
+	setenv("CTLSIGN_MOCK_PINPAD_PIN", read_pin(0), 1);
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_E_TOKEN);
+	cr_assert_eq(sc.asked, 1);
+	cr_assert(strstr(sc.prompts, "Only one PIN attempt left"), "%s", sc.prompts);
+	cr_assert(strstr(sc.prompts, "reader"), "%s", sc.prompts);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login without a yes");
+
+	sc = (struct script){.answers = {"yes", NULL}};
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_OK, "%s", err.msg);
+	cr_assert_eq(sc.asked, 1, "a PIN was asked for on the terminal: %s", sc.prompts);
+	cr_assert_eq(sc.echoed, 0);
+	cr_assert(strstr(sc.w.all, "on the reader"), "%s", sc.w.all);
+	cr_assert_eq(count_lines("login.log", "pin=0 rv=0x0"), 1);
+	cr_assert_eq(count_lines("login.log", NULL), 1);
+	sign_and_verify(s, 0, EVP_sha256());
+	ctl_signer_free(s);
 }
 
 Test(token, locked_refuses_without_login)
@@ -827,6 +908,19 @@ Test(token, pin_file_parsing)
 	cr_assert_eq(p.buf[0], 0);
 
 	ctl_pin_init(&p);
+	cr_assert_eq(ctl_pin_from_source(&p, pin_file_with("ab c\r", 5, 0600), warn, sizeof(warn),
+					 &err),
+		     CTL_OK, "%s", err.msg);
+	cr_assert_eq(p.len, 4, "a lone trailing CR is stripped");
+	cr_assert_eq(ctl_pin_from_source(&p, pin_file_with("\xEF\xBB\xBF" "1234\n", 8, 0600), warn,
+					 sizeof(warn), &err),
+		     CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "byte order mark"), "%s", err.msg);
+	cr_assert_eq(p.len, 0);
+	cr_assert_eq(ctl_pin_from_source(&p, pin_file_with("12\t34\n", 6, 0600), warn, sizeof(warn),
+					 &err),
+		     CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "control character"), "%s", err.msg);
 	cr_assert_eq(ctl_pin_from_source(&p, pin_file_with("1234\n\n", 6, 0600), warn, sizeof(warn),
 					 &err),
 		     CTL_E_TOKEN);
@@ -847,6 +941,37 @@ Test(token, pin_file_parsing)
 	cr_assert_eq(ctl_pin_from_source(&p, "file:/nonexistent/pin", warn, sizeof(warn), &err),
 		     CTL_E_IO);
 	ctl_pin_wipe(&p);
+}
+
+/* What a Windows editor leaves in a PIN file must never reach the token. */
+Test(token, pin_file_bom_is_refused_and_lone_cr_stripped)
+{
+	ctl_signer *s = NULL;
+	ctl_err err;
+	char content[300], src[4300];
+	const char *pin = read_pin(0);
+
+	snprintf(content, sizeof(content), "\xEF\xBB\xBF%s\r\n", pin);
+	snprintf(src, sizeof(src), "file:%s", pin_file_with(content, strlen(content), 0600));
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, src, NULL, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "byte order mark"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "pin-custom"), "the file is not named: %s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+
+	/* a lone trailing CR (old Mac line end, or a CRLF file cut short) */
+	snprintf(content, sizeof(content), "%s\r", pin);
+	pin_file_with(content, strlen(content), 0600);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, src, NULL, &s, &err), CTL_OK, "%s",
+		     err.msg);
+	cr_assert_eq(count_lines("login.log", "rv=0x0"), 1);
+	ctl_signer_free(s);
+
+	/* a CR anywhere else is a broken file, not a PIN */
+	snprintf(content, sizeof(content), "%s\r\r\n", pin);
+	pin_file_with(content, strlen(content), 0600);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, src, NULL, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "control character"), "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 1, "C_Login was called");
 }
 
 Test(token, too_long_pin_is_an_error_not_a_truncation)
