@@ -20,6 +20,7 @@ struct ctl_p11_module {
 	const char *path;
 	void *dl;                  /* our reference on the module's handle */
 	CK_FUNCTION_LIST *fn;      /* the module's own function list */
+	bool own_init;             /* fn was initialised by us, not by libp11 */
 	PKCS11_CTX *ctx;
 	PKCS11_SLOT *slots;
 	unsigned int nslots;
@@ -63,6 +64,8 @@ void ctl_p11_module_close(ctl_p11_module *m)
 		PKCS11_CTX_unload(m->ctx);
 		PKCS11_CTX_free(m->ctx);
 	}
+	if (m->own_init)
+		m->fn->C_Finalize(NULL);
 	if (m->dl)
 		dlclose(m->dl);
 	free(m);
@@ -108,6 +111,26 @@ ctl_status ctl_p11_module_open(const char *path, ctl_p11_module **out, ctl_err *
 		PKCS11_CTX_free(m->ctx);
 		m->ctx = NULL;
 		goto fail;
+	}
+	/* Our list is libp11's when the module hands out one list (its
+	 * C_Initialize then says "already initialised"). The p11-kit proxy
+	 * hands out a fresh, separately initialised list on every
+	 * C_GetFunctionList: initialise ours too, and finalise it on close. */
+	{
+		CK_C_INITIALIZE_ARGS args;
+
+		memset(&args, 0, sizeof(args));
+		args.flags = CKF_OS_LOCKING_OK;
+		rv = m->fn->C_Initialize(&args);
+		if (rv == CKR_OK) {
+			m->own_init = true;
+		} else if (rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+			char what[600];
+
+			snprintf(what, sizeof(what), "cannot initialise PKCS#11 module `%s'", path);
+			st = ctl_p11_fail(err, rv, what, NULL);
+			goto fail;
+		}
 	}
 	/* libp11 0.4.12 fails on an empty slot list (OPENSSL_malloc(0)):
 	 * ask the module first. */
@@ -253,15 +276,35 @@ out:
 	return st;
 }
 
+/* A blank-padded PKCS#11 text field equals s (libp11 drops the padding). */
+static bool same_text(const CK_UTF8CHAR *f, size_t n, const char *s)
+{
+	while (n > 0 && f[n - 1] == ' ')
+		n--;
+	return s && strlen(s) == n && !memcmp(f, s, n);
+}
+
 ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *uri_module,
 				ctl_token_info **out, CK_SLOT_ID *slot, ctl_err *err)
 {
 	PKCS11_SLOT *s = &m->slots[i];
+	CK_TOKEN_INFO ti;
 
 	*out = NULL;
 	if (!s->token || !s->token->initialized)
 		return CTL_OK;
 	*slot = PKCS11_get_slotid_from_slot(s);
+	/* The slot number comes from libp11's function list and will be used
+	 * on ours; with the p11-kit proxy those are two lists. The PIN must go
+	 * to this token and no other: check that both name the same one. */
+	if (m->fn->C_GetTokenInfo(*slot, &ti) != CKR_OK)
+		return CTL_OK; /* gone since it was listed: as if absent */
+	if (!same_text(ti.label, sizeof(ti.label), s->token->label) ||
+	    !same_text(ti.serialNumber, sizeof(ti.serialNumber), s->token->serialnr))
+		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				   "module `%s' shows another token in slot %lu than it showed "
+				   "libp11 (`%s'); refusing to guess which token would get the PIN",
+				   m->path, (unsigned long)*slot, s->token->label);
 	return token_info_get(m, s, uri_module, out, err);
 }
 

@@ -109,6 +109,7 @@ static ctl_status signer_sign(ctl_signer *s, const EVP_MD *md, const uint8_t *da
 	int size = EVP_PKEY_get_size(X509_get0_pubkey(s->cert));
 	CK_MECHANISM_TYPE hashed = CKM_RSA_PKCS;
 	bool has_hashed = false;
+	const char *used = "CKM_RSA_PKCS";
 	uint8_t di[19 + EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
 	CK_ULONG out = size > 0 ? (CK_ULONG)size : 0;
@@ -117,10 +118,18 @@ static ctl_status signer_sign(ctl_signer *s, const EVP_MD *md, const uint8_t *da
 	ctl_status st = CTL_OK;
 
 	switch (nid) {
-	case NID_sha1: hashed = CKM_SHA1_RSA_PKCS; has_hashed = t->mech_sha1; break;
-	case NID_sha256: hashed = CKM_SHA256_RSA_PKCS; has_hashed = t->mech_sha256; break;
-	case NID_sha384: hashed = CKM_SHA384_RSA_PKCS; has_hashed = t->mech_sha384; break;
-	case NID_sha512: hashed = CKM_SHA512_RSA_PKCS; has_hashed = t->mech_sha512; break;
+	case NID_sha1:
+		hashed = CKM_SHA1_RSA_PKCS, has_hashed = t->mech_sha1, used = "CKM_SHA1_RSA_PKCS";
+		break;
+	case NID_sha256:
+		hashed = CKM_SHA256_RSA_PKCS, has_hashed = t->mech_sha256, used = "CKM_SHA256_RSA_PKCS";
+		break;
+	case NID_sha384:
+		hashed = CKM_SHA384_RSA_PKCS, has_hashed = t->mech_sha384, used = "CKM_SHA384_RSA_PKCS";
+		break;
+	case NID_sha512:
+		hashed = CKM_SHA512_RSA_PKCS, has_hashed = t->mech_sha512, used = "CKM_SHA512_RSA_PKCS";
+		break;
 	default:
 		st = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1, "digest %s is not supported on tokens",
 				 EVP_MD_get0_name(md));
@@ -154,6 +163,7 @@ static ctl_status signer_sign(ctl_signer *s, const EVP_MD *md, const uint8_t *da
 			goto out;
 		}
 		out = (CK_ULONG)size;
+		used = "CKM_RSA_PKCS";
 		rv = sign_once(t, CKM_RSA_PKCS, di, digest_info[k].len + dlen, sig, &out);
 	}
 	if (rv != CKR_OK) {
@@ -161,7 +171,13 @@ static ctl_status signer_sign(ctl_signer *s, const EVP_MD *md, const uint8_t *da
 		goto out;
 	}
 	*siglen = out;
-	st = ctl_signer_check(s->cert, md, data, len, sig, out, err);
+	if (!ctl_signature_ok(s->cert, md, data, len, sig, out))
+		st = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+				 "token `%s' returned a bad signature (%s, %s): it does not "
+				 "verify with the certificate stored with the key. The token or its "
+				 "PKCS#11 module is faulty, or the key with that id is not the "
+				 "certificate's; do not sign with this token",
+				 t->label, used, EVP_MD_get0_name(md));
 out:
 	return st;
 }
@@ -395,77 +411,229 @@ static void mechanisms(struct token_signer *t)
 	free(list);
 }
 
-/* Find the one private key the URI names among keys that have one of the
- * candidate certificates' ids. */
+/* Objects a token may list before a search is given up as broken. */
+#define MAX_OBJECTS 100000
+
+/* Every object matching tmpl: C_FindObjects until it hands out none, as a
+ * token may hold more objects than any one batch. */
+static ctl_status find_all(struct token_signer *t, CK_ATTRIBUTE *tmpl, CK_ULONG ntmpl,
+			   CK_OBJECT_HANDLE **out, size_t *n, ctl_err *err)
+{
+	CK_OBJECT_HANDLE batch[64], *all = NULL, *p;
+	CK_ULONG got = 0;
+	size_t count = 0;
+	ctl_status st = CTL_OK;
+	CK_RV rv;
+
+	*out = NULL;
+	*n = 0;
+	rv = t->fn->C_FindObjectsInit(t->session, tmpl, ntmpl);
+	if (rv != CKR_OK)
+		return ctl_p11_fail(err, rv, "looking for keys", t->label);
+	for (;;) {
+		rv = t->fn->C_FindObjects(t->session, batch, 64, &got);
+		if (rv != CKR_OK) {
+			st = ctl_p11_fail(err, rv, "looking for keys", t->label);
+			break;
+		}
+		if (got == 0)
+			break;
+		if (got > 64 || count + got > MAX_OBJECTS) {
+			st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+					 "token `%s' lists more objects than it can hold (over %d, "
+					 "or %lu in a batch of 64); its module is broken",
+					 t->label, MAX_OBJECTS, (unsigned long)got);
+			break;
+		}
+		if (!(p = realloc(all, (count + got) * sizeof(*all)))) {
+			st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+			break;
+		}
+		all = p;
+		memcpy(all + count, batch, got * sizeof(*batch));
+		count += got;
+	}
+	t->fn->C_FindObjectsFinal(t->session);
+	if (st != CTL_OK) {
+		free(all);
+		return st;
+	}
+	*out = all;
+	*n = count;
+	return CTL_OK;
+}
+
+/* One attribute of an object, malloc'd (NUL-terminated for labels); false
+ * when the token does not give it. */
+static bool get_attr(struct token_signer *t, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
+		     uint8_t **val, size_t *len)
+{
+	CK_ATTRIBUTE a = {type, NULL, 0};
+
+	*val = NULL;
+	*len = 0;
+	if (t->fn->C_GetAttributeValue(t->session, o, &a, 1) != CKR_OK ||
+	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION || a.ulValueLen > 65536 ||
+	    !(a.pValue = calloc(1, a.ulValueLen + 1)))
+		return false;
+	if (t->fn->C_GetAttributeValue(t->session, o, &a, 1) != CKR_OK ||
+	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION) {
+		free(a.pValue);
+		return false;
+	}
+	*val = a.pValue;
+	*len = a.ulValueLen;
+	return true;
+}
+
+/* The private keys the URI names that have one of the candidate
+ * certificates' ids, among those the token shows now (before a login: only
+ * the ones it shows to anyone). */
+struct keys {
+	size_t listed;          /* private keys the token showed at all */
+	size_t found;           /* of them, matching */
+	CK_OBJECT_HANDLE key;   /* the first match */
+	size_t which;           /* its certificate */
+	char *uris[8];
+	size_t nuris;
+};
+
+static void keys_free(struct keys *k)
+{
+	for (size_t i = 0; i < k->nuris; i++)
+		free(k->uris[i]);
+	memset(k, 0, sizeof(*k));
+}
+
+static ctl_status match_keys(struct token_signer *t, const ctl_token_uri *u,
+			     const ctl_token_info *ti, const bool *cert_ok, const char *uri_module,
+			     struct keys *k, ctl_err *err)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}};
+	CK_OBJECT_HANDLE *objs = NULL;
+	size_t nobj = 0;
+	ctl_status st;
+
+	keys_free(k);
+	if ((st = find_all(t, tmpl, 1, &objs, &nobj, err)) != CTL_OK)
+		return st;
+	k->listed = nobj;
+	for (size_t i = 0; i < nobj; i++) {
+		uint8_t *id = NULL, *label = NULL;
+		size_t id_len, label_len, c = ti->ncerts;
+
+		if (get_attr(t, objs[i], CKA_ID, &id, &id_len) &&
+		    get_attr(t, objs[i], CKA_LABEL, &label, &label_len) &&
+		    /* type=cert names the key through its certificate's id/label */
+		    ctl_token_uri_match_object(u, id, id_len, (const char *)label, NULL))
+			for (c = 0; c < ti->ncerts; c++)
+				if (cert_ok[c] && ti->certs[c].id_len == id_len &&
+				    !memcmp(ti->certs[c].id, id, id_len))
+					break;
+		if (c < ti->ncerts) {
+			if (k->found == 0) {
+				k->key = objs[i];
+				k->which = c;
+			}
+			if (k->nuris < 8)
+				k->uris[k->nuris++] = ctl_token_uri_format(
+					ti, id, id_len, (const char *)label, "private", uri_module);
+			k->found++;
+		}
+		free(id);
+		free(label);
+	}
+	free(objs);
+	return CTL_OK;
+}
+
+static ctl_status ambiguous_keys(struct token_signer *t, const struct keys *k, ctl_err *err)
+{
+	ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
+		    "the URI matches %zu keys on token `%s'; add id= or object= to choose one of:",
+		    k->found, t->label);
+	for (size_t i = 0; i < k->nuris; i++)
+		append_line(err, k->uris[i] ? k->uris[i] : "(out of memory)");
+	return CTL_E_USAGE;
+}
+
+/* Before any login: settle what the public objects allow. Some tokens show
+ * their private keys to anyone; a public key with the certificate's id
+ * stands for its private key (PKCS#11 key pairs share CKA_ID). A token that
+ * shows private keys, none of them this one, and no public key with its id,
+ * does not hold the key: no PIN is spent finding that out. Otherwise the key
+ * may just be hidden until the login. */
+static ctl_status keys_before_login(struct token_signer *t, const ctl_token_uri *u,
+				    const ctl_token_info *ti, const bool *cert_ok,
+				    const char *uri_module, ctl_err *err)
+{
+	struct keys k = {0};
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_OBJECT_HANDLE *objs = NULL;
+	size_t c, npub = 0;
+	char hex[2 * 16 + 4] = "";
+	ctl_status st;
+
+	if ((st = match_keys(t, u, ti, cert_ok, uri_module, &k, err)) != CTL_OK)
+		goto out;
+	if (k.found > 1) {
+		st = ambiguous_keys(t, &k, err);
+		goto out;
+	}
+	if (k.found == 1 || k.listed == 0)
+		goto out;
+	for (c = 0; c < ti->ncerts && !cert_ok[c]; c++)
+		;
+	if (c == ti->ncerts)
+		goto out;
+	{
+		CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+				       {CKA_ID, ti->certs[c].id, ti->certs[c].id_len}};
+
+		if ((st = find_all(t, tmpl, 2, &objs, &npub, err)) != CTL_OK)
+			goto out;
+	}
+	if (npub > 0)
+		goto out;
+	for (size_t i = 0; i < ti->certs[c].id_len && i < 16; i++)
+		snprintf(hex + 2 * i, sizeof(hex) - 2 * i, "%02x", ti->certs[c].id[i]);
+	st = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
+			 "no private key on token `%s' matches the URI and has a certificate "
+			 "with the same id: the token shows %zu private key%s before any login, "
+			 "none with id %s%s, and no public key has that id. No PIN was asked for",
+			 t->label, k.listed, k.listed == 1 ? "" : "s", hex,
+			 ti->certs[c].id_len > 16 ? "..." : "");
+out:
+	free(objs);
+	keys_free(&k);
+	return st;
+}
+
+/* After the login: the one private key the URI names among all keys that
+ * have one of the candidate certificates' ids. */
 static ctl_status find_key(struct token_signer *t, const ctl_token_uri *u,
 			   const ctl_token_info *ti, const bool *cert_ok, size_t *which,
 			   const char *uri_module, ctl_err *err)
 {
-	CK_FUNCTION_LIST *fn = t->fn;
-	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}};
-	CK_OBJECT_HANDLE objs[64];
-	CK_ULONG nobj = 0;
-	size_t found = 0;
-	char *uris[8] = {0};
-	size_t nuris = 0;
-	CK_RV rv;
-	ctl_status st = CTL_OK;
+	struct keys k = {0};
+	ctl_status st;
 
-	rv = fn->C_FindObjectsInit(t->session, tmpl, 1);
-	if (rv == CKR_OK) {
-		rv = fn->C_FindObjects(t->session, objs, 64, &nobj);
-		fn->C_FindObjectsFinal(t->session);
-	}
-	if (rv != CKR_OK) {
-		st = ctl_p11_fail(err, rv, "looking for the private key", t->label);
+	if ((st = match_keys(t, u, ti, cert_ok, uri_module, &k, err)) != CTL_OK)
 		goto out;
-	}
-	for (CK_ULONG i = 0; i < nobj; i++) {
-		uint8_t id[256];
-		char label[256];
-		CK_ATTRIBUTE a[] = {{CKA_ID, id, sizeof(id)}, {CKA_LABEL, label, sizeof(label) - 1}};
-		size_t c;
-
-		if (fn->C_GetAttributeValue(t->session, objs[i], a, 2) != CKR_OK ||
-		    a[0].ulValueLen == CK_UNAVAILABLE_INFORMATION ||
-		    a[1].ulValueLen == CK_UNAVAILABLE_INFORMATION)
-			continue;
-		label[a[1].ulValueLen] = '\0';
-		/* type=cert names the key through its certificate's id/label */
-		if (!ctl_token_uri_match_object(u, id, a[0].ulValueLen, label, NULL))
-			continue;
-		for (c = 0; c < ti->ncerts; c++)
-			if (cert_ok[c] && ti->certs[c].id_len == a[0].ulValueLen &&
-			    !memcmp(ti->certs[c].id, id, a[0].ulValueLen))
-				break;
-		if (c == ti->ncerts)
-			continue;
-		if (found == 0) {
-			t->key = objs[i];
-			*which = c;
-		}
-		if (nuris < 8)
-			uris[nuris++] = ctl_token_uri_format(ti, id, a[0].ulValueLen, label, "private",
-							     uri_module);
-		found++;
-	}
-	if (found == 0)
+	if (k.found == 0)
 		st = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
 				 "no private key on token `%s' matches the URI and has a certificate "
-				 "with the same id",
-				 t->label);
-	else if (found > 1) {
-		st = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
-				 "the URI matches %zu keys on token `%s'; add id= or object= to "
-				 "choose one of:",
-				 found, t->label);
-		for (size_t i = 0; i < nuris; i++)
-			append_line(err, uris[i] ? uris[i] : "(out of memory)");
+				 "with the same id (%zu private key%s on the token)",
+				 t->label, k.listed, k.listed == 1 ? "" : "s");
+	else if (k.found > 1)
+		st = ambiguous_keys(t, &k, err);
+	else {
+		t->key = k.key;
+		*which = k.which;
 	}
 out:
-	for (size_t i = 0; i < nuris; i++)
-		free(uris[i]);
+	keys_free(&k);
 	return st;
 }
 
@@ -646,6 +814,8 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 		goto out;
 	}
 	t->has_session = true;
+	if ((st = keys_before_login(t, u, sel, cert_ok, uri_module, err)) != CTL_OK)
+		goto out;
 	if ((st = login(t, o, uri_source, err)) != CTL_OK)
 		goto out;
 	if ((st = find_key(t, u, sel, cert_ok, &which, uri_module, err)) != CTL_OK)

@@ -95,6 +95,8 @@ CTLSIGN_MOCK_SIGN_FAIL=1 expect 6 "signing fails on the token" -- "$CTLSIGN" bui
 has err "CKR_" "token failure names the CKR code"
 intact "signing fails on the token"
 CTLSIGN_MOCK_SIGN_FAIL=corrupt expect 5 "token returns a bad signature" -- "$CTLSIGN" build "${targs[@]}"
+has err "token .eToken. returned a bad signature" "the token is blamed for its bad signature"
+hasnt err "do not belong together" "a token's bad signature is not called a key/certificate mismatch"
 intact "token returns a bad signature"
 CTLSIGN_MOCK_REMOVE_AFTER_LOGIN=1 expect 7 "token removed between login and sign" -- "$CTLSIGN" build "${targs[@]}"
 has err "CKR_DEVICE_REMOVED\|CKR_TOKEN_NOT_PRESENT" "removal named"

@@ -182,6 +182,20 @@ has err "serial=$SER3" "candidates listed"
 check "ambiguous: no login at all" -- test "$(logins)" = 0
 for f in out err; do nopin "$f" "last command"; done
 
+# --- the p11-kit proxy as --module (what pkcs11-tool users try first) -------------
+PROXY=$(pkg-config --variable=proxy_module p11-kit-1 2>/dev/null)
+if [ -n "$PROXY" ] && [ -e "$PROXY" ]; then
+	expect 0 "tokens --module p11-kit-proxy.so" -- "$CTLSIGN" tokens --module "$PROXY"
+	hasnt err "CKR_CRYPTOKI_NOT_INITIALIZED" "proxy: initialised"
+	has out "token:        eToken 2" "proxy: the SoftHSM tokens are listed through it"
+	expect 0 "build --module p11-kit-proxy.so" -- "$CTLSIGN" build -q "${recs[@]}" \
+		--sign-with "pkcs11:token=eToken" --module "$PROXY" \
+		--pin-source "file:$T/hsm/pin-eToken" -o proxy.tlv
+	expect 0 "the proxy-signed CTL verifies" -- "$CTLSIGN" verify proxy.tlv
+else
+	echo "tokens: note: p11-kit-proxy.so not found; proxy checks skipped"
+fi
+
 # --- final try, PIN pad, PIN files from Windows editors ------------------------
 rm -f login.log
 CTLSIGN_MOCK_FLAGS="pin_pad|final_try" CTLSIGN_MOCK_PINPAD_PIN=$PIN1 expect 6 \

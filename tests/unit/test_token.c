@@ -4,6 +4,7 @@
  * each test, so tests running in parallel never share a token. */
 #include <criterion/criterion.h>
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -15,6 +16,8 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <p11-kit/pkcs11.h>
 
 #include "ctl.h"
 #include "fixtures.h"
@@ -97,7 +100,7 @@ static void setup(void)
 	for (char **e = (char *[]){"CTLSIGN_MOCK_FLAGS", "CTLSIGN_MOCK_ONLY", "CTLSIGN_MOCK_REMOVED",
 				    "CTLSIGN_MOCK_REMOVE_AFTER_LOGIN", "CTLSIGN_MOCK_SIGN_FAIL",
 				    "CTLSIGN_MOCK_NO_SHA_MECHS", "CTLSIGN_MOCK_PINPAD_PIN",
-				    "CTLSIGN_TEST_PIN", NULL};
+				    "CTLSIGN_MOCK_FIND_SORTED", "CTLSIGN_TEST_PIN", NULL};
 	     *e; e++)
 		unsetenv(*e);
 	snprintf(mock, sizeof(mock), "%s/mock-pkcs11.so", build && *build ? build : "build");
@@ -265,6 +268,90 @@ static void sign_and_verify(ctl_signer *s, int tok, const EVP_MD *md)
 		     "signature does not verify");
 	EVP_MD_CTX_free(ctx);
 	X509_free(x);
+}
+
+/* Straight to SoftHSM, not through ctlsign: a read-write user session on the
+ * token with this label of the test's store copy. */
+struct hsm {
+	void *dl;
+	CK_FUNCTION_LIST *f;
+	CK_SESSION_HANDLE h;
+};
+
+static void hsm_open(struct hsm *m, int tok)
+{
+	CK_C_GetFunctionList get = NULL;
+	CK_SLOT_ID slots[16];
+	CK_ULONG n = 16;
+	const char *pin = read_pin(tok);
+
+	cr_assert((m->dl = dlopen(SOFTHSM, RTLD_NOW | RTLD_LOCAL)));
+	*(void **)&get = dlsym(m->dl, "C_GetFunctionList");
+	cr_assert(get && get(&m->f) == CKR_OK);
+	cr_assert_eq(m->f->C_Initialize(NULL), CKR_OK);
+	cr_assert_eq(m->f->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+	for (CK_ULONG i = 0; i < n; i++) {
+		CK_TOKEN_INFO ti;
+		char label[33];
+		size_t l = sizeof(ti.label);
+
+		cr_assert_eq(m->f->C_GetTokenInfo(slots[i], &ti), CKR_OK);
+		memcpy(label, ti.label, l);
+		while (l && label[l - 1] == ' ')
+			l--;
+		label[l] = '\0';
+		if (strcmp(label, toks[tok].label))
+			continue;
+		cr_assert_eq(m->f->C_OpenSession(slots[i], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+						 NULL, &m->h),
+			     CKR_OK);
+		cr_assert_eq(m->f->C_Login(m->h, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin)), CKR_OK);
+		return;
+	}
+	cr_assert_fail("token %s not found", toks[tok].label);
+}
+
+static void hsm_close(struct hsm *m)
+{
+	m->f->C_Logout(m->h);
+	m->f->C_CloseSession(m->h);
+	m->f->C_Finalize(NULL);
+	dlclose(m->dl);
+}
+
+/* n EC key pairs with ids 00 01, 00 02...: only the private keys are kept on
+ * the token, visible without a login (CKA_PRIVATE false) or not. */
+static void hsm_decoy_keys(struct hsm *m, int first, int n, bool visible)
+{
+	static const CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE, priv = visible ? CK_FALSE : CK_TRUE;
+
+	for (int i = first; i < first + n; i++) {
+		CK_BYTE id[2] = {0x00, (CK_BYTE)i};
+		CK_ATTRIBUTE pub[] = {{CKA_TOKEN, &no, 1}, {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
+				      {CKA_ID, id, 2}, {CKA_VERIFY, &yes, 1}};
+		CK_ATTRIBUTE prv[] = {{CKA_TOKEN, &yes, 1}, {CKA_PRIVATE, &priv, 1}, {CKA_ID, id, 2},
+				      {CKA_SIGN, &yes, 1}, {CKA_LABEL, "decoy", 5}};
+		CK_OBJECT_HANDLE hp, hk;
+
+		cr_assert_eq(m->f->C_GenerateKeyPair(m->h, &mech, pub, 4, prv, 5, &hp, &hk), CKR_OK);
+	}
+}
+
+/* Remove the objects of this class with id 01 (the provisioned key pair). */
+static void hsm_destroy(struct hsm *m, CK_OBJECT_CLASS cls)
+{
+	CK_BYTE id = 1;
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_ID, &id, 1}};
+	CK_OBJECT_HANDLE o[4];
+	CK_ULONG n = 0;
+
+	cr_assert_eq(m->f->C_FindObjectsInit(m->h, t, 2), CKR_OK);
+	cr_assert_eq(m->f->C_FindObjects(m->h, o, 4, &n), CKR_OK);
+	m->f->C_FindObjectsFinal(m->h);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(m->f->C_DestroyObject(m->h, o[0]), CKR_OK);
 }
 
 /* ---- URIs and codes --------------------------------------------------- */
@@ -475,6 +562,68 @@ Test(token, wrong_object_fails_before_login)
 		     CTL_E_USAGE);
 	cr_assert_null(s);
 	cr_assert_eq(count_lines("login.log", NULL), 0);
+}
+
+/* The key search reads every object, not one batch: 80 other private keys
+ * (half of them visible before a login), listed before the real one (the
+ * mock sorts search results by id). */
+Test(token, key_found_among_more_than_64_private_keys)
+{
+	struct hsm m;
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	hsm_open(&m, 0);
+	hsm_decoy_keys(&m, 2, 40, true);
+	hsm_decoy_keys(&m, 42, 40, false);
+	hsm_close(&m);
+	setenv("CTLSIGN_MOCK_FIND_SORTED", "1", 1);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, pin_source(0), NULL, &s, &err), CTL_OK,
+		     "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 1);
+	sign_and_verify(s, 0, EVP_sha256());
+	ctl_signer_free(s);
+}
+
+/* A token that shows its private keys before a login, and has neither a
+ * private nor a public key with the certificate's id: the key is missing,
+ * and that is known before a PIN is spent. */
+Test(token, missing_key_found_out_before_login)
+{
+	struct hsm m;
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	hsm_open(&m, 0);
+	hsm_destroy(&m, CKO_PRIVATE_KEY);
+	hsm_destroy(&m, CKO_PUBLIC_KEY);
+	hsm_decoy_keys(&m, 2, 1, true);
+	hsm_close(&m);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, pin_source(0), NULL, &s, &err),
+		     CTL_E_USAGE);
+	cr_assert(strstr(err.msg, "no private key"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "before any login") || strstr(err.msg, "No PIN was asked"),
+		  "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "a PIN was spent on a missing key");
+}
+
+/* Other private keys are visible before the login, the signing key is not
+ * (CKA_PRIVATE), but its public key is there: not ruled out, found after the
+ * login. */
+Test(token, visible_other_keys_do_not_rule_out_a_hidden_one)
+{
+	struct hsm m;
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	hsm_open(&m, 0);
+	hsm_decoy_keys(&m, 2, 1, true);
+	hsm_close(&m);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, pin_source(0), NULL, &s, &err), CTL_OK,
+		     "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 1);
+	sign_and_verify(s, 0, EVP_sha256());
+	ctl_signer_free(s);
 }
 
 Test(token, ambiguous_selection_lists_candidates_without_login)
@@ -835,6 +984,9 @@ Test(token, sign_failure_and_bad_signature_are_errors)
 	setenv("CTLSIGN_MOCK_SIGN_FAIL", "corrupt", 1);
 	cr_assert_neq(s->sign(s, EVP_sha256(), (const uint8_t *)"x", 1, sig, &siglen, &err), CTL_OK,
 		      "a damaged signature was handed back");
+	/* the key and certificate do belong together: the token is at fault */
+	cr_assert(strstr(err.msg, "token `eToken' returned a bad signature"), "%s", err.msg);
+	cr_assert_null(strstr(err.msg, "do not belong together"), "%s", err.msg);
 	unsetenv("CTLSIGN_MOCK_SIGN_FAIL");
 	sign_and_verify(s, 0, EVP_sha256());
 	ctl_signer_free(s);
