@@ -64,7 +64,7 @@ void ctl_p11_module_close(ctl_p11_module *m)
 		PKCS11_CTX_unload(m->ctx);
 		PKCS11_CTX_free(m->ctx);
 	}
-	if (m->own_init)
+	if (m->own_init && m->fn)
 		m->fn->C_Finalize(NULL);
 	if (m->dl)
 		dlclose(m->dl);

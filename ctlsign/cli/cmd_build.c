@@ -231,13 +231,11 @@ out:
 	return rc;
 }
 
-/* Unlink a half-written temporary file on SIGINT/SIGTERM, then die of it. */
+/* Undo a write in progress on SIGINT/SIGTERM/SIGHUP, then die of it. */
 static void on_signal(int sig)
 {
-	const char *t = ctl_write_tmpname();
-
-	if (t[0])
-		unlink(t);
+	if (ctl_write_abort(sig))
+		return; /* the writing thread undoes it, then gets the signal */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
