@@ -14,10 +14,28 @@
 
 #include "secret.h"
 
-void ctl_pin_init(ctl_pin *p)
+void ctl_pin_init_as(ctl_pin *p, ctl_secret_kind kind)
 {
 	ctl_secret_guard();
 	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+}
+
+void ctl_pin_init(ctl_pin *p)
+{
+	ctl_pin_init_as(p, CTL_SECRET_PIN);
+}
+
+/* "PIN" or "passphrase", for messages. */
+static const char *noun(const ctl_pin *p)
+{
+	return p->kind == CTL_SECRET_PASSPHRASE ? "passphrase" : "PIN";
+}
+
+/* What a refused PIN did not cost. */
+static const char *no_try(const ctl_pin *p)
+{
+	return p->kind == CTL_SECRET_PASSPHRASE ? "" : ". No login was tried";
 }
 
 void ctl_pin_wipe(ctl_pin *p)
@@ -50,23 +68,23 @@ static ctl_status finish(ctl_pin *p, size_t n, const char *what, ctl_err *err)
 		n--;
 	if (n > CTL_PIN_MAX)
 		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
-				 "PIN from %s is longer than %d bytes; refusing to cut it", what,
-				 CTL_PIN_MAX);
+				 "%s from %s is longer than %d bytes; refusing to cut it", noun(p),
+				 what, CTL_PIN_MAX);
 	else if (n == 0)
-		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1, "PIN from %s is empty", what);
+		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1, "%s from %s is empty", noun(p), what);
 	else if (n >= 3 && !memcmp(p->buf, "\xEF\xBB\xBF", 3))
 		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
-				 "PIN from %s starts with a UTF-8 byte order mark (EF BB BF, added "
-				 "by some Windows editors); save it without one. No login was tried",
-				 what);
+				 "%s from %s starts with a UTF-8 byte order mark (EF BB BF, added "
+				 "by some Windows editors); save it without one%s",
+				 noun(p), what, no_try(p));
 	else if (memchr(p->buf, '\0', n) || memchr(p->buf, '\n', n))
 		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
-				 "PIN from %s must be a single line without NUL bytes", what);
+				 "%s from %s must be a single line without NUL bytes", noun(p), what);
 	else if ((ctl = control_char(p->buf, n)) >= 0)
 		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
-				 "PIN from %s contains a control character (0x%02x at byte %ld); "
-				 "only one line end is removed. No login was tried",
-				 what, (unsigned)(unsigned char)p->buf[ctl], ctl + 1);
+				 "%s from %s contains a control character (0x%02x at byte %ld); "
+				 "only one line end is removed%s",
+				 noun(p), what, (unsigned)(unsigned char)p->buf[ctl], ctl + 1, no_try(p));
 	if (st != CTL_OK) {
 		ctl_secret_wipe(p->buf, sizeof(p->buf));
 		p->len = 0;
@@ -85,6 +103,7 @@ ctl_status ctl_pin_from_source(ctl_pin *p, const char *source, char *warn, size_
 	struct stat sb;
 	size_t n = 0;
 	int fd = -1;
+	char what[4200];
 	ctl_status st = CTL_OK;
 
 	if (warn && warnsz)
@@ -92,27 +111,31 @@ ctl_status ctl_pin_from_source(ctl_pin *p, const char *source, char *warn, size_
 	if (!strncmp(source, "file:", 5))
 		path = source + 5;
 	is_stdin = !strcmp(path, "-");
+	if (is_stdin)
+		snprintf(what, sizeof(what), "standard input");
+	else
+		snprintf(what, sizeof(what), "`%s'", path);
 	if (!is_stdin && (!*path || source[0] == '|')) {
 		st = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
-				 "unsupported PIN source `%s' (use file:PATH or -)", source);
+				 "unsupported %s source `%s' (use file:PATH or -)", noun(p), source);
 		goto out;
 	}
 	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &sb) < 0) {
-		st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot read PIN file `%s': %s", path,
-				 strerror(errno));
+		st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot read %s file `%s': %s", noun(p),
+				 is_stdin ? "-" : path, strerror(errno));
 		goto out;
 	}
 	if (!is_stdin && !S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode)) {
-		st = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
-				 "PIN file `%s' is not a regular file", path);
+		st = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1, "%s file `%s' is not a regular file",
+				 noun(p), path);
 		goto out;
 	}
 	if (!is_stdin && S_ISREG(sb.st_mode) && (sb.st_mode & (S_IRWXG | S_IRWXO)) && warn)
 		snprintf(warn, warnsz,
-			 "PIN file `%s' is accessible to group or others (mode %04o); "
+			 "%s file `%s' is accessible to group or others (mode %04o); "
 			 "run chmod 600 on it",
-			 path, (unsigned)(sb.st_mode & 07777));
+			 noun(p), path, (unsigned)(sb.st_mode & 07777));
 	/* Read one byte more than any acceptable PIN so "too long" is detected,
 	 * never silently truncated. */
 	while (n < sizeof(p->buf) - 1) {
@@ -121,15 +144,15 @@ ctl_status ctl_pin_from_source(ctl_pin *p, const char *source, char *warn, size_
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot read PIN from `%s': %s",
-					 is_stdin ? "standard input" : path, strerror(errno));
+			st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot read %s from %s: %s",
+					 noun(p), what, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
-	st = finish(p, n, is_stdin ? "standard input" : path, err);
+	st = finish(p, n, what, err);
 	if (st == CTL_OK)
 		p->origin = is_stdin ? CTL_PIN_FROM_STDIN : CTL_PIN_FROM_FILE;
 out:
@@ -190,8 +213,8 @@ ctl_status ctl_pin_from_env(ctl_pin *p, const char *name, ctl_err *err)
 	if (n > CTL_PIN_MAX + 2) {
 		ctl_secret_wipe(p->buf, sizeof(p->buf));
 		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
-				   "PIN from %s is longer than %d bytes; refusing to cut it", what,
-				   CTL_PIN_MAX);
+				   "%s from %s is longer than %d bytes; refusing to cut it", noun(p),
+				   what, CTL_PIN_MAX);
 	}
 	p->origin = CTL_PIN_FROM_ENV;
 	return finish(p, n, what, err);
@@ -205,8 +228,7 @@ ctl_status ctl_pin_tty_prompt(void *ctx, const char *prompt, bool echo, char *bu
 		ctl_secret_wipe(buf, bufsz);
 		if (errno == EINTR)
 			return ctl_err_set(err, CTL_E_INTERRUPTED, -1, -1, -1, "interrupted");
-		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
-				   "no terminal to ask for the PIN (%s); use --pin-source or --pin-env",
+		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1, "no terminal to ask on (/dev/tty: %s)",
 				   strerror(errno));
 	}
 	return CTL_OK;
@@ -223,13 +245,21 @@ ctl_status ctl_pin_from_prompt(ctl_pin *p, ctl_prompt_fn fn, void *ctx, const ch
 	/* Room for one byte past the limit: readpassphrase drops the rest of a
 	 * long line, so a full buffer means "too long". */
 	st = fn(ctx, prompt, false, p->buf, CTL_PIN_MAX + 2, err);
+	if (st == CTL_E_TOKEN) {
+		size_t m = strlen(err->msg);
+
+		snprintf(err->msg + m, sizeof(err->msg) - m, "; give the %s with %s", noun(p),
+			 p->kind == CTL_SECRET_PASSPHRASE ? "--pass-source"
+							   : "--pin-source or --pin-env");
+	}
 	if (st != CTL_OK)
 		goto out;
 	p->buf[CTL_PIN_MAX + 1] = '\0';
 	n = strlen(p->buf);
 	if (n == 0) {
-		st = ctl_err_set(err, CTL_E_INTERRUPTED, -1, -1, -1,
-				 "no PIN entered; login cancelled");
+		st = ctl_err_set(err, CTL_E_INTERRUPTED, -1, -1, -1, "no %s entered; %s", noun(p),
+				 p->kind == CTL_SECRET_PASSPHRASE ? "cancelled, the key was not opened"
+								   : "login cancelled");
 		goto out;
 	}
 	p->origin = CTL_PIN_FROM_PROMPT;

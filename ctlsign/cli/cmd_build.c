@@ -101,7 +101,7 @@ static int get_pass(char *buf, int n, void *ctx)
 	char warn[256] = "";
 	int len = -1;
 
-	ctl_pin_init(&p);
+	ctl_pin_init_as(&p, CTL_SECRET_PASSPHRASE);
 	if (ps->source)
 		rc = ctl_pin_from_source(&p, ps->source, warn, sizeof(warn), &ps->err);
 	else if (have_tty())

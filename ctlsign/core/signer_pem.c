@@ -54,17 +54,24 @@ struct pass_ctx {
 	ctl_pass_fn fn;
 	void *ctx;
 	bool asked;
+	bool failed;
 };
 
 static int pass_cb(char *buf, int size, int rwflag, void *u)
 {
 	struct pass_ctx *pc = u;
+	int n;
 
 	(void)rwflag;
 	pc->asked = true;
-	if (!pc->fn)
+	/* OpenSSL asks again for each decoder it tries; once the answer was
+	 * "none" (cancelled, unreadable, refused), asking again would only
+	 * prompt the user a second time for nothing. */
+	if (!pc->fn || pc->failed)
 		return -1;
-	return pc->fn(buf, size, pc->ctx);
+	n = pc->fn(buf, size, pc->ctx);
+	pc->failed = n < 0;
+	return n;
 }
 
 ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *ctx,
@@ -75,7 +82,7 @@ ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *
 	struct stat st;
 	BIO *bio = NULL;
 	EVP_PKEY *key = NULL;
-	struct pass_ctx pc = {getpass, ctx, false};
+	struct pass_ctx pc = {getpass, ctx, false, false};
 	ctl_signer *s = NULL;
 	struct pem_impl *impl = NULL;
 	ctl_status rc;
@@ -86,8 +93,13 @@ ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *
 	if (stat(key_path, &st) == 0 && (st.st_mode & 077))
 		ctl_warn(w, "key file `%s' is readable by %s (mode %04o); chmod 600 it", key_path,
 			 (st.st_mode & 007) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777));
-	if ((rc = ctl_read_file(key_path, 1u << 20, &buf, &len, err)))
+	if ((rc = ctl_read_file(key_path, 1u << 20, &buf, &len, err))) {
+		char why[CTL_ERR_MSG];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		ctl_err_set(err, rc, -1, -1, -1, "key file `%s': %s", key_path, why);
 		goto out;
+	}
 	if (!(bio = BIO_new_mem_buf(buf, (int)len))) {
 		rc = ctl_err_ssl(err, CTL_E_INTERNAL, "out of memory");
 		goto out;
