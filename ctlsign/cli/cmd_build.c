@@ -470,7 +470,7 @@ int build_main(int argc, char **argv)
 			goto out;
 		}
 		if (ctl_pem_signer_open(key, get_pass, &ps, &signer, &w, &err)) {
-			rc = ps.failed ? report(NULL, &ps.err) : report(NULL, &err);
+			rc = ps.failed ? report(key, &ps.err) : report(NULL, &err);
 			goto out;
 		}
 		if (signer_cert) {

@@ -22,6 +22,7 @@ has err "$T/keydir" "--key folder: named"
 expect 4 "--pass-source file that does not exist" -- "$CTLSIGN" build "${recs[@]}" --key enc.key \
 	--pass-source "file:$T/no-pass" -o x.tlv
 has err "$T/no-pass" "--pass-source: the missing file is named"
+has err "enc.key" "--pass-source: and the key it was for"
 has err "passphrase file" "--pass-source: called a passphrase file"
 hasnt err "PIN" "--pass-source: no PIN in a passphrase message"
 
