@@ -301,7 +301,7 @@ static ctl_status write_tmp(const char *dir, const uint8_t *data, size_t len, mo
 	ctl_status rc;
 
 	if (fd < 0)
-		return ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot create a temporary file in %s: %s",
+		return ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot create a temporary file in `%s': %s",
 				   dir, strerror(errno));
 	w_has_tmp = 1;
 	if (fchmod(fd, mode) != 0)
@@ -380,7 +380,7 @@ ctl_status ctl_write_atomic(const char *path, const uint8_t *data, size_t len,
 		if (link(path, w_keep) == 0) {
 			w_has_keep = 1;
 		} else if (o->backup) {
-			rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot keep backup %s: link: %s",
+			rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot keep backup `%s': link: %s",
 					 w_bak, strerror(errno));
 			goto fail;
 		}
@@ -394,7 +394,7 @@ ctl_status ctl_write_atomic(const char *path, const uint8_t *data, size_t len,
 		if (!same_inode) {
 			if (link(w_bak, w_old) != 0) {
 				rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1,
-						 "cannot keep backup %s: link of the older backup: %s",
+						 "cannot keep backup `%s': link of the older backup: %s",
 						 w_bak, strerror(errno));
 				goto fail;
 			}
@@ -418,7 +418,7 @@ ctl_status ctl_write_atomic(const char *path, const uint8_t *data, size_t len,
 	if (o->backup && w_had_path && !same_inode) {
 		w_backing = 1;
 		if (rename(w_keep, w_bak) != 0) {
-			rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot keep backup %s: rename: %s",
+			rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot keep backup `%s': rename: %s",
 					 w_bak, strerror(errno));
 			goto fail;
 		}
@@ -430,12 +430,12 @@ ctl_status ctl_write_atomic(const char *path, const uint8_t *data, size_t len,
 	/* 8: the renames on disk. Until this returns, a failure (or a stop
 	 * signal) still puts everything back. */
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot open folder %s to sync it: %s", dir,
+		rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot open folder `%s' to sync it: %s", dir,
 				 strerror(errno));
 		goto fail;
 	}
 	if (fsync(dfd) != 0) {
-		rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot sync folder %s (fsync): %s", dir,
+		rc = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "cannot sync folder `%s' (fsync): %s", dir,
 				 strerror(errno));
 		close(dfd);
 		goto fail;
@@ -462,9 +462,11 @@ fail:
 				 "; the previous files could not all be put back: check %s, %s.bak "
 				 "and any %s.bak.tmp.* or %s.bak.old.* beside them",
 				 path, path, path, path);
+		else if (w_had_path && o->backup)
+			snprintf(err->msg + n, sizeof(err->msg) - n, "; `%s' and `%s' are as they were",
+				 path, w_bak);
 		else if (w_had_path)
-			snprintf(err->msg + n, sizeof(err->msg) - n, "; `%s'%s as it was", path,
-				 o->backup ? " and its backup are each" : " is");
+			snprintf(err->msg + n, sizeof(err->msg) - n, "; `%s' is as it was", path);
 		else
 			snprintf(err->msg + n, sizeof(err->msg) - n, "; `%s' was not created", path);
 	}
