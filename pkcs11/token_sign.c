@@ -573,9 +573,12 @@ static ctl_status keys_before_login(struct token_signer *t, const ctl_token_uri 
 	CK_OBJECT_HANDLE *objs = NULL;
 	size_t c, npub = 0;
 	char hex[2 * 16 + 4] = "";
-	ctl_status st;
+	ctl_err serr;
+	ctl_status st = CTL_OK;
 
-	if ((st = match_keys(t, u, ti, cert_ok, uri_module, &k, err)) != CTL_OK)
+	ctl_err_clear(&serr);
+	/* Some tokens refuse searches before a login: then nothing is known. */
+	if (match_keys(t, u, ti, cert_ok, uri_module, &k, &serr) != CTL_OK)
 		goto out;
 	if (k.found > 1) {
 		st = ambiguous_keys(t, &k, err);
@@ -591,7 +594,7 @@ static ctl_status keys_before_login(struct token_signer *t, const ctl_token_uri 
 		CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
 				       {CKA_ID, ti->certs[c].id, ti->certs[c].id_len}};
 
-		if ((st = find_all(t, tmpl, 2, &objs, &npub, err)) != CTL_OK)
+		if (find_all(t, tmpl, 2, &objs, &npub, &serr) != CTL_OK)
 			goto out;
 	}
 	if (npub > 0)
