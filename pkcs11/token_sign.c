@@ -244,6 +244,15 @@ static ctl_status final_try_confirm(const ctl_token_opts *o, const char *uri_sou
 		 "Type `yes' to %s: ",
 		 label, pin_pad ? "enter the PIN on the reader" : "try anyway");
 	st = fn(o->ctx, prompt, false, answer, sizeof(answer), err);
+	if (st == CTL_E_TOKEN) {
+		char why[CTL_ERR_MSG];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				   "Only one PIN attempt left on token `%s'%s, and no way to confirm "
+				   "(%s). Cancelling login to avoid locking it.",
+				   label, where, why);
+	}
 	if (st != CTL_OK)
 		return st;
 	if (strcmp(answer, "yes"))

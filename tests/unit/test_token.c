@@ -861,6 +861,37 @@ Test(token, pin_pad_final_try_refuses_file_and_env_without_login)
 	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
 }
 
+static ctl_status no_tty(void *ctx, const char *prompt, bool echo, char *buf, size_t n,
+			 ctl_err *err)
+{
+	(void)ctx;
+	(void)prompt;
+	(void)echo;
+	(void)buf;
+	(void)n;
+	return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1, "no terminal to ask on (/dev/tty: test)");
+}
+
+/* Allowed to ask, but there is no terminal after all (a cron job without a
+ * PIN source): nobody can confirm the last try. */
+Test(token, final_try_without_a_terminal_is_refused_without_login)
+{
+	ctl_token_opts o = {.uri = "pkcs11:token=eToken", .module = mock,
+			    .pin = {.interactive = true}, .prompt = no_tty};
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	setenv("CTLSIGN_MOCK_FLAGS", "pin_pad|final_try", 1);
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "Only one PIN attempt left"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "no way to confirm"), "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+	setenv("CTLSIGN_MOCK_FLAGS", "final_try", 1);
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "no way to confirm"), "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+}
+
 Test(token, pin_pad_final_try_on_terminal_needs_yes)
 {
 	struct script sc = {.answers = {"no", NULL}};
