@@ -1,6 +1,8 @@
 /* Token access: the one interface the rest of ctlsign uses for PKCS#11
- * tokens. The library underneath (libp11 today, in token_libp11.c) stays
- * behind it, so nothing here names a libp11 or PKCS#11 type. Like all core
+ * tokens. The libraries underneath (libp11 for loading and listing, in
+ * token_libp11.c; the module's own functions for PINs and keys, in
+ * token_sign.c) stay behind it, so nothing here names a libp11 or PKCS#11
+ * type. Like all core
  * code it never prints: warnings go through a callback, errors into ctl_err. */
 #ifndef CTLSIGN_TOKEN_H
 #define CTLSIGN_TOKEN_H

@@ -30,9 +30,10 @@ int report(const char *file, const ctl_err *e);
 void text_safe(const char *in, char *out, size_t n, bool controls);
 char *text_dup(const char *in, bool controls);
 
-/* From here on, SIGINT, SIGTERM and SIGHUP remove the temporary file of a
- * ctl_write_atomic in progress before the process ends. */
-void cli_unlink_tmp_on_signals(void);
+/* From here on, SIGINT, SIGTERM and SIGHUP undo a ctl_write_atomic in
+ * progress (the previous file and backup as they were, no temporary name
+ * left) before the process ends of the signal. */
+void cli_undo_write_on_signals(void);
 
 /* A --timeout: seconds (fractions allowed), more than 0, at most 3600, into
  * milliseconds. False for anything else. */

@@ -137,6 +137,7 @@ struct build {
 	X509 *judged;          /* the certificate the verdict is about */
 	bool refused;          /* a refusal was printed by the token callback's judge */
 	ctl_signer *signer;
+	int lockfd;            /* the output's lock, held from reading what phones hold */
 	/* result */
 	uint8_t *file;
 	size_t flen;
@@ -161,7 +162,7 @@ static int get_pass(char *buf, int n, void *ctx)
 	char warn[256] = "";
 	int len = -1;
 
-	ctl_pin_init(&p);
+	ctl_pin_init_as(&p, CTL_SECRET_PASSPHRASE);
 	if (ps->source)
 		rc = ctl_pin_from_source(&p, ps->source, warn, sizeof(warn), &ps->err);
 	else if (have_tty())
@@ -737,7 +738,7 @@ static int open_signer(struct build *b)
 		return EXIT_OK;
 	}
 	if (ctl_pem_signer_open(b->key, get_pass, &b->ps, &b->signer, &b->w, &err))
-		return b->ps.failed ? report(NULL, &b->ps.err) : report(NULL, &err);
+		return b->ps.failed ? report(b->key, &b->ps.err) : report(NULL, &err);
 	if (b->signer_cert) {
 		X509 *x = NULL;
 
@@ -827,7 +828,7 @@ static void print_json(struct build *b, const ctl_file *built)
 
 static int sign_and_write(struct build *b)
 {
-	ctl_write_opts wo = {.mode = 0644, .backup = b->backup};
+	ctl_write_opts wo = {.mode = 0644, .backup = b->backup, .locked = 1};
 	ctl_file *built = NULL;
 	ctl_err err;
 
@@ -835,7 +836,7 @@ static int sign_and_write(struct build *b)
 		return report(NULL, &err);
 	for (size_t i = 0; i < b->w.n; i++)
 		msg_warn("%s", b->w.msg[i]);
-	cli_unlink_tmp_on_signals();
+	cli_undo_write_on_signals();
 	if (ctl_write_atomic(b->output, b->file, b->flen, &wo, &err))
 		return report(b->output, &err);
 	/* ctl_build parsed and verified it already: this cannot fail but for memory. */
@@ -849,15 +850,32 @@ static int sign_and_write(struct build *b)
 	return EXIT_OK;
 }
 
+static void lock_waiting(void *ctx, const char *lock)
+{
+	(void)ctx;
+	if (!cli_quiet)
+		fprintf(stderr, "ctlsign: another build is writing this output; waiting for `%s'\n",
+			lock);
+}
+
 int build_main(int argc, char **argv)
 {
-	struct build b = {.backup = true};
+	struct build b = {.backup = true, .lockfd = -1};
 	ctl_err err;
 	int rc;
 
 	b.spec.digest_code = CTL_DIGEST_SHA1;
 	b.spec.signer_version = -1;
-	if ((rc = parse_args(&b, argc, argv)) || (rc = assemble(&b)) || (rc = find_held(&b)))
+	if ((rc = parse_args(&b, argc, argv)) || (rc = assemble(&b)))
+		goto out;
+	/* One build of an output at a time, from reading what phones hold (the
+	 * output itself, often) to the rename: the next one judges against
+	 * what this one wrote. */
+	if (ctl_output_lock(b.output, lock_waiting, NULL, &b.lockfd, &err)) {
+		rc = report(b.output, &err);
+		goto out;
+	}
+	if ((rc = find_held(&b)))
 		goto out;
 	if (ctl_spec_keep_held_strings(&b.spec, b.itl ? b.held.itl : b.held.ctl) < 0) {
 		msg_error("out of memory");
@@ -887,5 +905,6 @@ out:
 	X509_free(b.judged);
 	load_free(&b.held_ctl.L);
 	load_free(&b.held_itl.L);
+	ctl_output_unlock(b.lockfd);
 	return rc;
 }

@@ -392,7 +392,7 @@ int fetch_main(int argc, char **argv)
 		msg_error("`%s': not a folder", dir);
 		return EXIT_IO;
 	}
-	cli_unlink_tmp_on_signals();
+	cli_undo_write_on_signals();
 	if (json) {
 		root = json_object_new_object();
 		o.files = json_object_new_array();

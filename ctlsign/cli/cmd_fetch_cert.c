@@ -358,7 +358,7 @@ int fetch_cert_main(int argc, char **argv)
 			msg_error("%s: cannot encode the certificate as PEM", what);
 			rc = EXIT_INTERNAL;
 		} else {
-			cli_unlink_tmp_on_signals();
+			cli_undo_write_on_signals();
 			if (ctl_write_atomic(output, (const uint8_t *)p, (size_t)len, &wo, &err)) {
 				rc = report(output, &err);
 			} else {

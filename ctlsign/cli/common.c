@@ -141,21 +141,21 @@ int report(const char *file, const ctl_err *e)
 	return exit_code_for(e->status);
 }
 
-static void unlink_tmp(int sig)
+/* Undo a write in progress (io.c puts the previous file and backup back
+ * and removes every temporary name), then die of the signal. */
+static void undo_write(int sig)
 {
-	const char *t = ctl_write_tmpname();
-
-	if (t[0])
-		unlink(t);
+	if (ctl_write_abort(sig))
+		return; /* the writing thread undoes it, then gets the signal */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-void cli_unlink_tmp_on_signals(void)
+void cli_undo_write_on_signals(void)
 {
-	signal(SIGINT, unlink_tmp);
-	signal(SIGTERM, unlink_tmp);
-	signal(SIGHUP, unlink_tmp);
+	signal(SIGINT, undo_write);
+	signal(SIGTERM, undo_write);
+	signal(SIGHUP, undo_write);
 }
 
 bool cli_seconds(const char *s, long *ms)

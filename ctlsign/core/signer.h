@@ -3,6 +3,7 @@
 #ifndef CTLSIGN_SIGNER_H
 #define CTLSIGN_SIGNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,8 +31,13 @@ struct ctl_signer {
 
 void ctl_signer_free(ctl_signer *s);
 
-/* Check that sig is a valid PKCS#1 v1.5 signature by cert's key (used by
- * every signer before it hands a signature back). */
+/* Is sig a valid PKCS#1 v1.5 signature by cert's key over data? Every
+ * signer checks before it hands a signature back. */
+bool ctl_signature_ok(X509 *cert, const EVP_MD *md, const uint8_t *data, size_t len,
+		      const uint8_t *sig, size_t siglen);
+/* The same, as an error for a key and certificate that were paired by hand
+ * (--key with --signer-cert): "key and certificate do not belong together".
+ * A token words its own (it chose the certificate by the key's id). */
 ctl_status ctl_signer_check(X509 *cert, const EVP_MD *md, const uint8_t *data,
 			    size_t len, const uint8_t *sig, size_t siglen, ctl_err *err);
 

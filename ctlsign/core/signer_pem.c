@@ -3,8 +3,8 @@
 #include "build.h"
 
 #include "io.h"
+#include "secret.h"
 
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 
 struct pem_impl {
@@ -55,17 +54,24 @@ struct pass_ctx {
 	ctl_pass_fn fn;
 	void *ctx;
 	bool asked;
+	bool failed;
 };
 
 static int pass_cb(char *buf, int size, int rwflag, void *u)
 {
 	struct pass_ctx *pc = u;
+	int n;
 
 	(void)rwflag;
 	pc->asked = true;
-	if (!pc->fn)
+	/* OpenSSL asks again for each decoder it tries; once the answer was
+	 * "none" (cancelled, unreadable, refused), asking again would only
+	 * prompt the user a second time for nothing. */
+	if (!pc->fn || pc->failed)
 		return -1;
-	return pc->fn(buf, size, pc->ctx);
+	n = pc->fn(buf, size, pc->ctx);
+	pc->failed = n < 0;
+	return n;
 }
 
 ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *ctx,
@@ -76,20 +82,24 @@ ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *
 	struct stat st;
 	BIO *bio = NULL;
 	EVP_PKEY *key = NULL;
-	struct pass_ctx pc = {getpass, ctx, false};
+	struct pass_ctx pc = {getpass, ctx, false, false};
 	ctl_signer *s = NULL;
 	struct pem_impl *impl = NULL;
 	ctl_status rc;
-	int was_dumpable = prctl(PR_GET_DUMPABLE);
 
 	*out = NULL;
-	/* Keep the key (and its passphrase) out of core files. */
-	prctl(PR_SET_DUMPABLE, 0);
+	/* Keep the key (and its passphrase) out of core files, for good. */
+	ctl_secret_guard();
 	if (stat(key_path, &st) == 0 && (st.st_mode & 077))
 		ctl_warn(w, "key file `%s' is readable by %s (mode %04o); chmod 600 it", key_path,
 			 (st.st_mode & 007) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777));
-	if ((rc = ctl_read_file(key_path, 1u << 20, &buf, &len, err)))
+	if ((rc = ctl_read_file(key_path, 1u << 20, &buf, &len, err))) {
+		char why[CTL_ERR_MSG];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		ctl_err_set(err, rc, -1, -1, -1, "key file `%s': %s", key_path, why);
 		goto out;
+	}
 	if (!(bio = BIO_new_mem_buf(buf, (int)len))) {
 		rc = ctl_err_ssl(err, CTL_E_INTERNAL, "out of memory");
 		goto out;
@@ -132,15 +142,13 @@ ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *
 	rc = CTL_OK;
 out:
 	if (buf) {
-		OPENSSL_cleanse(buf, len);
+		ctl_secret_wipe(buf, len);
 		free(buf);
 	}
 	BIO_free(bio);
 	EVP_PKEY_free(key);
 	free(impl);
 	free(s);
-	if (was_dumpable > 0 && rc != CTL_OK)
-		prctl(PR_SET_DUMPABLE, was_dumpable);
 	return rc;
 }
 

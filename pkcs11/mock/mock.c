@@ -14,6 +14,15 @@
  *   CTLSIGN_MOCK_PINPAD_PIN  the PIN "typed on the reader" for pin_pad
  *   CTLSIGN_MOCK_LOGIN_LOG   append "C_Login token=<label> pin=<yes|no> rv=0x.." per call
  *   CTLSIGN_MOCK_SIGN_LOG    append "C_SignInit mech=0x.. rv=0x.." per call
+ *   CTLSIGN_MOCK_SELF_LOG    append, after C_Login, at C_Sign and at C_Finalize,
+ *                            "CALL dumpable=N" and "CALL environ:" followed by
+ *                            /proc/self/environ (one variable per line): what a
+ *                            core file or a peer would see of the process then
+ *   CTLSIGN_MOCK_ABORT_IN_SIGN=1      C_Sign calls abort() (a crash after login)
+ *   CTLSIGN_MOCK_FIND_SORTED=1  C_FindObjects hands out its matches sorted by
+ *                            CKA_ID (bytewise, like strings), at most as
+ *                            many as asked for per call, so a test decides
+ *                            which objects come first
  *
  * Like a real token, final_try turns into locked after one more wrong PIN,
  * and a locked token refuses C_Login without looking at the PIN. */
@@ -22,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/prctl.h>
 
 #include <p11-kit/pkcs11.h>
 
@@ -104,6 +115,23 @@ static void log_line(const char *var, const char *fmt, const char *s, unsigned l
 	if (!path || !(f = fopen(path, "a")))
 		return;
 	fprintf(f, fmt, s, a, b);
+	fclose(f);
+}
+
+static void self_log(const char *call)
+{
+	const char *path = env("CTLSIGN_MOCK_SELF_LOG");
+	FILE *f, *e;
+	int c;
+
+	if (!path || !(f = fopen(path, "a")))
+		return;
+	fprintf(f, "%s dumpable=%d\n%s environ:\n", call, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), call);
+	if ((e = fopen("/proc/self/environ", "r"))) {
+		while ((c = fgetc(e)) != EOF)
+			fputc(c ? c : '\n', f);
+		fclose(e);
+	}
 	fclose(f);
 }
 
@@ -218,6 +246,7 @@ static CK_RV mock_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR *pin
 		logged_in = true;
 	log_line("CTLSIGN_MOCK_LOGIN_LOG", "C_Login token=%s pin=%lu rv=0x%lx\n", label,
 		 had_pin ? 1ul : 0ul, rv);
+	self_log("C_Login");
 	return rv;
 }
 
@@ -288,6 +317,9 @@ static CK_RV mock_Sign(CK_SESSION_HANDLE h, CK_BYTE *data, CK_ULONG len, CK_BYTE
 	const char *fail = env("CTLSIGN_MOCK_SIGN_FAIL");
 	CK_RV rv;
 
+	self_log("C_Sign");
+	if (env("CTLSIGN_MOCK_ABORT_IN_SIGN"))
+		abort();
 	if (gone_after_login(h))
 		return CKR_DEVICE_REMOVED;
 	if (fail && strcmp(fail, "corrupt")) {
@@ -304,6 +336,120 @@ static CK_RV mock_Sign(CK_SESSION_HANDLE h, CK_BYTE *data, CK_ULONG len, CK_BYTE
 	if (rv == CKR_OK && sig && fail && siglen && *siglen > 0)
 		sig[*siglen / 2] ^= 0x5a;
 	return rv;
+}
+
+/* CTLSIGN_MOCK_FIND_SORTED: the matches of the one search in progress. */
+static struct {
+	bool active;
+	CK_SESSION_HANDLE h;
+	CK_OBJECT_HANDLE *objs;
+	CK_BYTE (*ids)[64];
+	CK_ULONG *idlen;
+	CK_ULONG n, next;
+} found;
+
+static int by_id(const void *a, const void *b)
+{
+	CK_ULONG i = *(const CK_ULONG *)a, j = *(const CK_ULONG *)b;
+	CK_ULONG n = found.idlen[i] < found.idlen[j] ? found.idlen[i] : found.idlen[j];
+	int c = memcmp(found.ids[i], found.ids[j], n);
+
+	if (c || found.idlen[i] == found.idlen[j])
+		return c;
+	return found.idlen[i] < found.idlen[j] ? -1 : 1;
+}
+
+static void found_clear(void)
+{
+	free(found.objs);
+	free(found.ids);
+	free(found.idlen);
+	memset(&found, 0, sizeof(found));
+}
+
+static CK_RV mock_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	CK_OBJECT_HANDLE batch[16], *objs;
+	CK_ULONG got = 0, *order;
+	CK_RV rv = target->C_FindObjectsInit(h, tmpl, n);
+
+	if (rv != CKR_OK || !env("CTLSIGN_MOCK_FIND_SORTED"))
+		return rv;
+	found_clear();
+	do {
+		rv = target->C_FindObjects(h, batch, 16, &got);
+		if (rv != CKR_OK)
+			break;
+		objs = realloc(found.objs, (found.n + got + 1) * sizeof(*objs));
+		if (!objs) {
+			rv = CKR_HOST_MEMORY;
+			break;
+		}
+		found.objs = objs;
+		memcpy(found.objs + found.n, batch, got * sizeof(*batch));
+		found.n += got;
+	} while (got > 0);
+	target->C_FindObjectsFinal(h);
+	if (rv == CKR_OK && found.n) {
+		found.ids = calloc(found.n, sizeof(*found.ids));
+		found.idlen = calloc(found.n, sizeof(*found.idlen));
+		order = calloc(found.n, sizeof(*order));
+		objs = calloc(found.n, sizeof(*objs));
+		if (!found.ids || !found.idlen || !order || !objs) {
+			free(order);
+			free(objs);
+			found_clear();
+			return CKR_HOST_MEMORY;
+		}
+		for (CK_ULONG i = 0; i < found.n; i++) {
+			CK_ATTRIBUTE a = {CKA_ID, found.ids[i], sizeof(found.ids[i])};
+
+			order[i] = i;
+			if (target->C_GetAttributeValue(h, found.objs[i], &a, 1) == CKR_OK &&
+			    a.ulValueLen != CK_UNAVAILABLE_INFORMATION)
+				found.idlen[i] = a.ulValueLen;
+		}
+		qsort(order, found.n, sizeof(*order), by_id);
+		for (CK_ULONG i = 0; i < found.n; i++)
+			objs[i] = found.objs[order[i]];
+		free(found.objs);
+		free(order);
+		found.objs = objs;
+	}
+	if (rv != CKR_OK) {
+		found_clear();
+		return rv;
+	}
+	found.active = true;
+	found.h = h;
+	return CKR_OK;
+}
+
+static CK_RV mock_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE *objs, CK_ULONG max,
+			      CK_ULONG *count)
+{
+	if (!found.active || found.h != h)
+		return target->C_FindObjects(h, objs, max, count);
+	if (!objs || !count)
+		return CKR_ARGUMENTS_BAD;
+	*count = 0;
+	while (*count < max && found.next < found.n)
+		objs[(*count)++] = found.objs[found.next++];
+	return CKR_OK;
+}
+
+static CK_RV mock_FindObjectsFinal(CK_SESSION_HANDLE h)
+{
+	if (!found.active || found.h != h)
+		return target->C_FindObjectsFinal(h);
+	found_clear();
+	return CKR_OK;
+}
+
+static CK_RV mock_Finalize(void *reserved)
+{
+	self_log("C_Finalize");
+	return target->C_Finalize(reserved);
 }
 
 static CK_RV mock_GetFunctionList(CK_FUNCTION_LIST **out);
@@ -327,6 +473,10 @@ static bool load_target(void)
 	}
 	mock_list = *target;
 	mock_list.C_GetFunctionList = mock_GetFunctionList;
+	mock_list.C_Finalize = mock_Finalize;
+	mock_list.C_FindObjectsInit = mock_FindObjectsInit;
+	mock_list.C_FindObjects = mock_FindObjects;
+	mock_list.C_FindObjectsFinal = mock_FindObjectsFinal;
 	mock_list.C_GetSlotList = mock_GetSlotList;
 	mock_list.C_GetSlotInfo = mock_GetSlotInfo;
 	mock_list.C_GetTokenInfo = mock_GetTokenInfo;

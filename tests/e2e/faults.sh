@@ -38,10 +38,6 @@ inject 4 "write loses bytes" "write:retval=100:when=1"
 has err "differs\|is [0-9]* bytes" "lost bytes caught by the read-back"
 inject 4 "fsync fails" "fsync:error=EIO"
 has err "fsync" "fsync failure named"
-inject 4 "backup rename fails" "rename:error=EXDEV:when=1"
-has err "backup" "backup failure named"
-inject 4 "rename into place fails" "rename:error=EXDEV:when=2"
-has err "rename" "rename failure named"
 # The temporary file cannot be created: find which openat creates it, then
 # fail exactly that one.
 strace -f -o trace.txt -e trace=openat "$CTLSIGN" build "${args[@]}" -o other.tlv 2>/dev/null
@@ -95,13 +91,117 @@ CTLSIGN_MOCK_SIGN_FAIL=1 expect 6 "signing fails on the token" -- "$CTLSIGN" bui
 has err "CKR_" "token failure names the CKR code"
 intact "signing fails on the token"
 CTLSIGN_MOCK_SIGN_FAIL=corrupt expect 5 "token returns a bad signature" -- "$CTLSIGN" build "${targs[@]}"
-has err "signature does not verify" "a bad signature is caught"
+has err "token .eToken. returned a bad signature" "the token is blamed for its bad signature"
+hasnt err "do not belong together" "a token's bad signature is not called a key/certificate mismatch"
 intact "token returns a bad signature"
 CTLSIGN_MOCK_REMOVE_AFTER_LOGIN=1 expect 7 "token removed between login and sign" -- "$CTLSIGN" build "${targs[@]}"
 has err "CKR_DEVICE_REMOVED\|CKR_TOKEN_NOT_PRESENT" "removal named"
 intact "token removed between login and sign"
 expect 0 "token signing works through the mock" -- "$CTLSIGN" build "${targs[@]}" --no-backup
 reset
+
+# --- every step of the write path, on the third build --------------------------
+# Two builds leave CTLFile.tlv (v2) and CTLFile.tlv.bak (v1). The third build
+# then fails at each rename, link and fsync it makes (counted on a clean
+# third build), or gets a signal as it enters each of them. Every time, v2
+# and v1 must be exactly where they were (same bytes, same inode) and the
+# folder must hold nothing else but the lock file.
+mkdir -p steps state
+sargs=("${args[@]/#keys/$T/keys}")
+step_reset() {
+	rm -rf steps && mkdir steps
+	(cd steps && "$CTLSIGN" build -q "${sargs[@]}" --timestamp 1 -o CTLFile.tlv &&
+		"$CTLSIGN" build -q "${sargs[@]}" --timestamp 2 -o CTLFile.tlv)
+	cp steps/CTLFile.tlv state/v2 && cp steps/CTLFile.tlv.bak state/v1
+}
+# step_intact DESCRIPTION: v2/v1 as they were, inodes as before the run
+step_intact() {
+	check "$1: previous file unchanged" -- cmp -s steps/CTLFile.tlv state/v2
+	check "$1: previous backup unchanged" -- cmp -s steps/CTLFile.tlv.bak state/v1
+	check "$1: previous file, same inode" -- test "$(stat -c %i steps/CTLFile.tlv)" = "$ino_file"
+	check "$1: previous backup, same inode" -- test "$(stat -c %i steps/CTLFile.tlv.bak)" = "$ino_bak"
+	check "$1: nothing else left ($(ls -A steps | tr '\n' ' '))" -- \
+		test -z "$(ls -A steps | grep -vx 'CTLFile.tlv\|CTLFile.tlv.bak\|CTLFile.tlv.lock')"
+}
+third() { # STRACE-ARGS...: the third build under strace, in steps/
+	ino_file=$(stat -c %i steps/CTLFile.tlv) ino_bak=$(stat -c %i steps/CTLFile.tlv.bak)
+	(cd steps && exec strace -f -o /dev/null "$@" "$CTLSIGN" build "${sargs[@]}" \
+		--timestamp 3 -o CTLFile.tlv)
+}
+step_reset
+(cd steps && strace -f -o ../write.trace -e trace=rename,renameat,renameat2,link,linkat,fsync,fdatasync \
+	"$CTLSIGN" build -q "${sargs[@]}" --timestamp 3 -o CTLFile.tlv)
+check "the clean third build kept v2 as the backup" -- cmp -s steps/CTLFile.tlv.bak state/v2
+calls=$(grep -oE '^[0-9]+ +(rename|renameat|renameat2|link|linkat|fsync|fdatasync)\(' write.trace |
+	awk '{sub(/\(/, "", $2); print $2}' | sort | uniq -c | awk '{print $2 ":" $1}')
+check "the write path renames, links and syncs ($(echo $calls))" -- \
+	bash -c "grep -q 'rename' <<<'$calls' && grep -q 'link' <<<'$calls' && grep -q 'fsync' <<<'$calls'"
+step_reset
+sigs=(INT TERM HUP) signo=(2 15 1) k=0
+for c in $calls; do
+	sys=${c%%:*} n=${c##*:}
+	for i in $(seq 1 "$n"); do
+		d="$sys #$i of $n fails"
+		expect 4 "$d" -- third -e trace="$sys" -e inject="$sys:error=EIO:when=$i"
+		has err "${sys%%at*}" "$d: named"
+		step_intact "$d"
+		step_reset
+		s=${sigs[$((k % 3))]} want=$((128 + ${signo[$((k % 3))]})) k=$((k + 1))
+		d="SIG$s on entering $sys #$i of $n"
+		third -e trace="$sys" -e inject="$sys:signal=SIG$s:when=$i" >/dev/null 2>"$T/err"
+		rc=$?
+		check "$d: exit $rc says killed by the signal ($want)" -- test "$rc" = "$want"
+		hasnt "$T/err" "Sanitizer\|runtime error" "$d: no sanitizer report"
+		step_intact "$d"
+		step_reset
+	done
+done
+
+# A backup that is the same file as the output (a hard link: what an older
+# ctlsign left after a failed rename): the run keeps it, leaves no temporary.
+step_reset
+ln -f steps/CTLFile.tlv steps/CTLFile.tlv.bak
+expect 0 "output and backup are one inode" -- third -e trace=none
+check "one inode: the backup is the previous file" -- cmp -s steps/CTLFile.tlv.bak state/v2
+check "one inode: no temporary file left ($(ls -A steps | tr '\n' ' '))" -- \
+	test -z "$(ls -A steps | grep -vx 'CTLFile.tlv\|CTLFile.tlv.bak\|CTLFile.tlv.lock')"
+
+# --- concurrent builds to one output ----------------------------------------------
+# They take turns on CTLFile.tlv.lock: all succeed, each says what it wrote,
+# the result and its backup verify, and the backup is another build's file.
+step_reset
+pids=()
+for n in 11 12 13 14 15 16; do
+	(cd steps && exec "$CTLSIGN" build "${sargs[@]}" --timestamp $n \
+		-o CTLFile.tlv >"../par$n.out" 2>"../par$n.err") &
+	pids+=($!)
+done
+for n in 0 1 2 3 4 5; do
+	wait "${pids[$n]}"
+	check "concurrent build $((n + 1)) succeeds" -- test $? = 0
+done
+for n in 11 12 13 14 15 16; do
+	has "par$n.err" "wrote CTLFile.tlv" "concurrent build $n reports what it wrote"
+	hasnt "par$n.err" "Sanitizer\|runtime error" "concurrent build $n: no sanitizer report"
+done
+check "concurrent builds: nothing left but the output, its backup and the lock ($(ls -A steps | tr '\n' ' '))" -- \
+	test -z "$(ls -A steps | grep -vx 'CTLFile.tlv\|CTLFile.tlv.bak\|CTLFile.tlv.lock')"
+expect 0 "concurrent builds: the result verifies" -- "$CTLSIGN" verify steps/CTLFile.tlv
+expect 0 "concurrent builds: its backup verifies" -- "$CTLSIGN" verify steps/CTLFile.tlv.bak
+check "concurrent builds: the backup is another build's file" -- \
+	bash -c '! cmp -s steps/CTLFile.tlv steps/CTLFile.tlv.bak'
+check "the lock file is CTLFile.tlv.lock" -- test -f steps/CTLFile.tlv.lock
+# A build waits while someone else holds the lock.
+step_reset
+flock steps/CTLFile.tlv.lock sleep 2 &
+lpid=$!
+sleep 0.3
+start=$(date +%s%N)
+expect 0 "a build waits for the lock" -- third -e trace=none
+waited=$((($(date +%s%N) - start) / 1000000))
+has err "another build is writing this output; waiting for .CTLFile.tlv.lock" "the waiting build says why"
+wait $lpid
+check "it waited for the lock holder (${waited} ms)" -- test "$waited" -ge 1200
 
 # And after all that, a normal build still works and keeps the backup.
 reset

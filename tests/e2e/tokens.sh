@@ -185,4 +185,139 @@ check "each candidate on its own line" -- test "$(grep -c '^ctlsign:     pkcs11:
 check "ambiguous: no login at all" -- test "$(logins)" = 0
 for f in out err; do nopin "$f" "last command"; done
 
+# --- the p11-kit proxy as --module (what pkcs11-tool users try first) -------------
+PROXY=$(pkg-config --variable=proxy_module p11-kit-1 2>/dev/null)
+if [ -n "$PROXY" ] && [ -e "$PROXY" ]; then
+	expect 0 "tokens --module p11-kit-proxy.so" -- "$CTLSIGN" tokens --module "$PROXY"
+	hasnt err "CKR_CRYPTOKI_NOT_INITIALIZED" "proxy: initialised"
+	has out "token:        eToken 2" "proxy: the SoftHSM tokens are listed through it"
+	expect 0 "build --module p11-kit-proxy.so" -- "$CTLSIGN" build -q "${recs[@]}" \
+		--sign-with "pkcs11:token=eToken" --module "$PROXY" \
+		--pin-source "file:$T/hsm/pin-eToken" -o proxy.tlv
+	expect 0 "the proxy-signed CTL verifies" -- "$CTLSIGN" verify proxy.tlv
+else
+	echo "tokens: note: p11-kit-proxy.so not found; proxy checks skipped"
+fi
+
+# --- final try, PIN pad, PIN files from Windows editors ------------------------
+rm -f login.log
+CTLSIGN_MOCK_FLAGS="pin_pad|final_try" CTLSIGN_MOCK_PINPAD_PIN=$PIN1 expect 6 \
+	"PIN pad at its final try, PIN file" -- "$CTLSIGN" build "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+has err "Only one PIN attempt left on token" "PIN pad final try: refused"
+has err "reader" "PIN pad final try: says where the PIN would go"
+check "PIN pad final try from a file: no login at all" -- test "$(logins)" = 0
+printf '\357\273\277%s\r\n' "$PIN1" >pin-bom && chmod 600 pin-bom
+expect 6 "PIN file with a UTF-8 BOM" -- "$CTLSIGN" build "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/pin-bom" -o x.tlv
+has err "byte order mark" "BOM refused, and said so"
+has err "pin-bom" "BOM: the file is named"
+check "PIN file with a BOM: no login at all" -- test "$(logins)" = 0
+printf '%s\r' "$PIN1" >pin-cr && chmod 600 pin-cr
+expect 0 "PIN file ending in a lone CR (stripped)" -- "$CTLSIGN" build -q "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/pin-cr" -o cr.tlv
+check "lone CR: one good login" -- test "$(grep -c 'rv=0x0$' login.log)" = 1
+
+# On a terminal (script(1) gives one): answers are typed once their prompt is
+# on the screen. tty_run OUT COMMAND [PROMPT ANSWER]...
+tty_run() {
+	local out=$1 cmd=$2 spid
+	shift 2
+	rm -f typed && mkfifo typed
+	script -qec "$cmd" /dev/null <typed >"$out" 2>&1 &
+	spid=$!
+	exec 9>typed
+	while [ $# -ge 2 ]; do
+		for _ in $(seq 1 600); do
+			grep -qF -- "$1" "$out" 2>/dev/null && break
+			kill -0 $spid 2>/dev/null || break
+			sleep 0.1
+		done
+		# A subshell: if the program is gone, SIGPIPE ends only it.
+		grep -qF -- "$1" "$out" 2>/dev/null && (printf '%s\r' "$2" >&9) 2>/dev/null
+		shift 2
+	done
+	for _ in $(seq 1 600); do kill -0 $spid 2>/dev/null || break; sleep 0.1; done
+	kill $spid 2>/dev/null
+	exec 9>&-
+	wait $spid
+}
+build_cmd=$(printf '%q ' "$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK")
+rm -f login.log
+tty_run tty1.out "CTLSIGN_MOCK_FLAGS=final_try $build_cmd -o tty1.tlv" \
+	"Type \`yes'" yes "PIN for token" "$PIN1"
+check "final try on a terminal: yes, then the PIN (exit $?)" -- test -s tty1.tlv
+has tty1.out "Only one PIN attempt left" "final try on a terminal: asked to confirm"
+hasnt tty1.out "anyway: yes" "the typed \`yes' is not echoed"
+hasnt tty1.out "$PIN1" "the typed PIN is not echoed"
+check "final try on a terminal: one login" -- test "$(logins)" = 1
+rm -f login.log
+tty_run tty2.out "CTLSIGN_MOCK_FLAGS='pin_pad|final_try' CTLSIGN_MOCK_PINPAD_PIN=$PIN1 $build_cmd -o tty2.tlv" \
+	"Type \`yes'" yes
+check "PIN pad at its final try on a terminal: yes, then the reader (exit $?)" -- test -s tty2.tlv
+has tty2.out "Type .yes. to enter the PIN on the reader" "PIN pad final try: the question names the reader"
+has tty2.out "enter the PIN for token .eToken. on the reader" "PIN pad: told to use the reader"
+hasnt tty2.out "PIN for token .eToken.: " "PIN pad: no PIN asked on the terminal"
+hasnt tty2.out "reader: yes" "PIN pad: the typed \`yes' is not echoed"
+check "PIN pad final try on a terminal: one login without a PIN" -- \
+	test "$(logins)" = 1 -a "$(grep -c 'pin=0 rv=0x0$' login.log)" = 1
+rm -f login.log
+tty_run tty3.out "CTLSIGN_MOCK_FLAGS='pin_pad|final_try' $build_cmd -o tty3.tlv" "Type \`yes'" no
+check "PIN pad final try, answered no: no output" -- test ! -e tty3.tlv
+has tty3.out "cancelled" "PIN pad final try, answered no: cancelled"
+check "PIN pad final try, answered no: no login" -- test "$(logins)" = 0
+
+# --- secrets in memory: a PIN from the environment ------------------------------
+# The mock reports from inside the process (after C_Login, at C_Sign, at
+# C_Finalize) whether it is dumpable and what /proc/self/environ holds.
+rm -f self.log
+CTLSIGN_PIN=$PIN1 CTLSIGN_MOCK_SELF_LOG=$T/self.log expect 0 "--pin-env build" -- \
+	"$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK" \
+	--pin-env CTLSIGN_PIN -o envpin.tlv
+for call in C_Login C_Sign C_Finalize; do
+	has self.log "^$call dumpable=0\$" "--pin-env: not dumpable at $call"
+done
+hasnt self.log "dumpable=1" "--pin-env: never dumpable again once the PIN was read"
+has self.log "^CTLSIGN_MOCK_SELF_LOG=" "--pin-env: the environment was looked at"
+if [ "${CTLSIGN_VALGRIND:-0}" = 1 ]; then
+	echo "tokens: note: /proc/PID/environ check skipped under valgrind (it shows valgrind's own copy)"
+else
+	hasnt self.log "$PIN1" "--pin-env: the PIN is gone from /proc/PID/environ once read"
+fi
+
+# A crash after the login (SIGABRT inside C_Sign) leaves no core file with
+# the PIN. Cores land in the crashing process' folder only when core_pattern
+# is a plain name; this test never changes that machine-wide setting.
+pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null)
+mkdir -p cores/probe cores/ctl
+core_skip=""
+if [ "${CTLSIGN_VALGRIND:-0}" = 1 ]; then
+	core_skip="running under valgrind"
+elif [ -z "$pattern" ] || [ "${pattern#|}" != "$pattern" ] || [ "${pattern#/}" != "$pattern" ]; then
+	core_skip="core_pattern is \`$pattern', not a file in the process' folder"
+elif ! (ulimit -c unlimited) 2>/dev/null; then
+	core_skip="the core size limit cannot be raised"
+else
+	# Does a dumpable process leave a core here at all?
+	{ (cd cores/probe && ulimit -c unlimited && exec sh -c 'kill -ABRT $$'); } >/dev/null 2>&1
+	ls cores/probe/core* >/dev/null 2>&1 || core_skip="a dumpable process left no core file here"
+fi
+if [ -n "$core_skip" ]; then
+	echo "tokens: note: core-file check skipped: $core_skip (dumpable and environ checks above still ran)"
+else
+	{
+		(cd cores/ctl && ulimit -c unlimited && CTLSIGN_PIN=$PIN1 CTLSIGN_MOCK_ABORT_IN_SIGN=1 \
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0:detect_leaks=0" \
+			exec "$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" \
+			--module "$MOCK" --pin-env CTLSIGN_PIN -o "$T/crash.tlv")
+		rc=$?
+	} >/dev/null 2>&1
+	check "crash after login: died of SIGABRT (exit $rc)" -- test "$rc" = 134
+	printf '%s\n' "$PIN1" >pin1.txt
+	check "crash after login: no core file holds the PIN" -- \
+		bash -c '! grep -rqaF -f pin1.txt cores/ctl'
+	check "crash after login: no output" -- test ! -e crash.tlv
+fi
+rm -rf cores
+
 finish

@@ -1,5 +1,5 @@
 # Fuzz targets (tests/fuzz/fuzz_*.c). Include at the END of the Makefile
-# (it uses WARN, CPPFLAGS, NODEPR, PKG_CFLAGS, LDLIBS, CORE_SRC, P11_SRC, Q):
+# (it uses WARN, CPPFLAGS, OSSL_API, LIBP11_SRC, PKG_CFLAGS, LDLIBS, CORE_SRC, P11_SRC, Q):
 #     include tests/fuzz/fuzz.mk
 #
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_NAMES="ctl uri"]
@@ -27,8 +27,9 @@ FUZZ_LIB_OBJ := $(CORE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(P11_SRC:%.c=$(FUZZ_BUILD
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $< (fuzz)")
-	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(if $(findstring libp11,$(notdir $<)),-DOPENSSL_API_COMPAT=30000,$(NODEPR)) \
-		$(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(OSSL_API) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBP11_SRC:%.c=$(FUZZ_BUILD)/obj/%.o): OSSL_API = -DOPENSSL_API_COMPAT=30000
 
 $(FUZZ_BUILD)/libctlsign.a: $(FUZZ_LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")

@@ -4,6 +4,7 @@
  * each test, so tests running in parallel never share a token. */
 #include <criterion/criterion.h>
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -15,6 +16,8 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <p11-kit/pkcs11.h>
 
 #include "ctl.h"
 #include "fixtures.h"
@@ -97,7 +100,7 @@ static void setup(void)
 	for (char **e = (char *[]){"CTLSIGN_MOCK_FLAGS", "CTLSIGN_MOCK_ONLY", "CTLSIGN_MOCK_REMOVED",
 				    "CTLSIGN_MOCK_REMOVE_AFTER_LOGIN", "CTLSIGN_MOCK_SIGN_FAIL",
 				    "CTLSIGN_MOCK_NO_SHA_MECHS", "CTLSIGN_MOCK_PINPAD_PIN",
-				    "CTLSIGN_TEST_PIN", NULL};
+				    "CTLSIGN_MOCK_FIND_SORTED", "CTLSIGN_TEST_PIN", NULL};
 	     *e; e++)
 		unsetenv(*e);
 	snprintf(mock, sizeof(mock), "%s/mock-pkcs11.so", build && *build ? build : "build");
@@ -212,6 +215,7 @@ struct script {
 	struct warns w;
 	const char *answers[8];
 	int asked;
+	int echoed;             /* questions asked with echo on */
 	char prompts[4096];
 };
 
@@ -221,7 +225,7 @@ static ctl_status scripted(void *ctx, const char *prompt, bool echo, char *buf, 
 	struct script *s = ctx;
 	size_t used = strlen(s->prompts);
 
-	(void)echo;
+	s->echoed += echo;
 	snprintf(s->prompts + used, sizeof(s->prompts) - used, "%s\n", prompt);
 	if (s->asked >= 8 || !s->answers[s->asked])
 		return ctl_err_set(err, CTL_E_INTERRUPTED, -1, -1, -1, "script ran out");
@@ -264,6 +268,90 @@ static void sign_and_verify(ctl_signer *s, int tok, const EVP_MD *md)
 		     "signature does not verify");
 	EVP_MD_CTX_free(ctx);
 	X509_free(x);
+}
+
+/* Straight to SoftHSM, not through ctlsign: a read-write user session on the
+ * token with this label of the test's store copy. */
+struct hsm {
+	void *dl;
+	CK_FUNCTION_LIST *f;
+	CK_SESSION_HANDLE h;
+};
+
+static void hsm_open(struct hsm *m, int tok)
+{
+	CK_C_GetFunctionList get = NULL;
+	CK_SLOT_ID slots[16];
+	CK_ULONG n = 16;
+	const char *pin = read_pin(tok);
+
+	cr_assert((m->dl = dlopen(SOFTHSM, RTLD_NOW | RTLD_LOCAL)));
+	*(void **)&get = dlsym(m->dl, "C_GetFunctionList");
+	cr_assert(get && get(&m->f) == CKR_OK);
+	cr_assert_eq(m->f->C_Initialize(NULL), CKR_OK);
+	cr_assert_eq(m->f->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+	for (CK_ULONG i = 0; i < n; i++) {
+		CK_TOKEN_INFO ti;
+		char label[33];
+		size_t l = sizeof(ti.label);
+
+		cr_assert_eq(m->f->C_GetTokenInfo(slots[i], &ti), CKR_OK);
+		memcpy(label, ti.label, l);
+		while (l && label[l - 1] == ' ')
+			l--;
+		label[l] = '\0';
+		if (strcmp(label, toks[tok].label))
+			continue;
+		cr_assert_eq(m->f->C_OpenSession(slots[i], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+						 NULL, &m->h),
+			     CKR_OK);
+		cr_assert_eq(m->f->C_Login(m->h, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin)), CKR_OK);
+		return;
+	}
+	cr_assert_fail("token %s not found", toks[tok].label);
+}
+
+static void hsm_close(struct hsm *m)
+{
+	m->f->C_Logout(m->h);
+	m->f->C_CloseSession(m->h);
+	m->f->C_Finalize(NULL);
+	dlclose(m->dl);
+}
+
+/* n EC key pairs with ids 00 01, 00 02...: only the private keys are kept on
+ * the token, visible without a login (CKA_PRIVATE false) or not. */
+static void hsm_decoy_keys(struct hsm *m, int first, int n, bool visible)
+{
+	static const CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE, priv = visible ? CK_FALSE : CK_TRUE;
+
+	for (int i = first; i < first + n; i++) {
+		CK_BYTE id[2] = {0x00, (CK_BYTE)i};
+		CK_ATTRIBUTE pub[] = {{CKA_TOKEN, &no, 1}, {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
+				      {CKA_ID, id, 2}, {CKA_VERIFY, &yes, 1}};
+		CK_ATTRIBUTE prv[] = {{CKA_TOKEN, &yes, 1}, {CKA_PRIVATE, &priv, 1}, {CKA_ID, id, 2},
+				      {CKA_SIGN, &yes, 1}, {CKA_LABEL, "decoy", 5}};
+		CK_OBJECT_HANDLE hp, hk;
+
+		cr_assert_eq(m->f->C_GenerateKeyPair(m->h, &mech, pub, 4, prv, 5, &hp, &hk), CKR_OK);
+	}
+}
+
+/* Remove the objects of this class with id 01 (the provisioned key pair). */
+static void hsm_destroy(struct hsm *m, CK_OBJECT_CLASS cls)
+{
+	CK_BYTE id = 1;
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_ID, &id, 1}};
+	CK_OBJECT_HANDLE o[4];
+	CK_ULONG n = 0;
+
+	cr_assert_eq(m->f->C_FindObjectsInit(m->h, t, 2), CKR_OK);
+	cr_assert_eq(m->f->C_FindObjects(m->h, o, 4, &n), CKR_OK);
+	m->f->C_FindObjectsFinal(m->h);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(m->f->C_DestroyObject(m->h, o[0]), CKR_OK);
 }
 
 /* ---- URIs and codes --------------------------------------------------- */
@@ -476,6 +564,68 @@ Test(token, wrong_object_fails_before_login)
 	cr_assert_eq(count_lines("login.log", NULL), 0);
 }
 
+/* The key search reads every object, not one batch: 80 other private keys
+ * (half of them visible before a login), listed before the real one (the
+ * mock sorts search results by id). */
+Test(token, key_found_among_more_than_64_private_keys)
+{
+	struct hsm m;
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	hsm_open(&m, 0);
+	hsm_decoy_keys(&m, 2, 40, true);
+	hsm_decoy_keys(&m, 42, 40, false);
+	hsm_close(&m);
+	setenv("CTLSIGN_MOCK_FIND_SORTED", "1", 1);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, pin_source(0), NULL, &s, &err), CTL_OK,
+		     "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 1);
+	sign_and_verify(s, 0, EVP_sha256());
+	ctl_signer_free(s);
+}
+
+/* A token that shows its private keys before a login, and has neither a
+ * private nor a public key with the certificate's id: the key is missing,
+ * and that is known before a PIN is spent. */
+Test(token, missing_key_found_out_before_login)
+{
+	struct hsm m;
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	hsm_open(&m, 0);
+	hsm_destroy(&m, CKO_PRIVATE_KEY);
+	hsm_destroy(&m, CKO_PUBLIC_KEY);
+	hsm_decoy_keys(&m, 2, 1, true);
+	hsm_close(&m);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, pin_source(0), NULL, &s, &err),
+		     CTL_E_USAGE);
+	cr_assert(strstr(err.msg, "no private key"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "before any login") || strstr(err.msg, "No PIN was asked"),
+		  "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "a PIN was spent on a missing key");
+}
+
+/* Other private keys are visible before the login, the signing key is not
+ * (CKA_PRIVATE), but its public key is there: not ruled out, found after the
+ * login. */
+Test(token, visible_other_keys_do_not_rule_out_a_hidden_one)
+{
+	struct hsm m;
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	hsm_open(&m, 0);
+	hsm_decoy_keys(&m, 2, 1, true);
+	hsm_close(&m);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, pin_source(0), NULL, &s, &err), CTL_OK,
+		     "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 1);
+	sign_and_verify(s, 0, EVP_sha256());
+	ctl_signer_free(s);
+}
+
 Test(token, ambiguous_selection_lists_candidates_without_login)
 {
 	ctl_signer *s = NULL;
@@ -657,6 +807,117 @@ Test(token, final_try_wrong_pin_then_locked_stops_retries)
 	/* the flags are re-read before the second try: now locked, no login */
 	cr_assert_eq(count_lines("login.log", NULL), 1);
 	cr_assert(strstr(err.msg, "locked"), "%s", err.msg);
+	/* ...but this run did try once, and that try locked it */
+	cr_assert_null(strstr(err.msg, "no login was tried"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "CKR_PIN_INCORRECT"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "now locked"), "%s", err.msg);
+}
+
+Test(token, final_try_confirmation_is_not_echoed)
+{
+	struct script sc = {.answers = {"yes", NULL}};
+	ctl_token_opts o = {.uri = "pkcs11:token=eToken", .module = mock,
+			    .pin = {.interactive = true}, .prompt = scripted, .ctx = &sc};
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	sc.answers[1] = read_pin(0);
+	setenv("CTLSIGN_MOCK_FLAGS", "final_try", 1);
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_OK, "%s", err.msg);
+	cr_assert_eq(sc.asked, 2);
+	cr_assert_eq(sc.echoed, 0, "a question was asked with echo on:\n%s", sc.prompts);
+	ctl_signer_free(s);
+}
+
+/* A PIN pad takes the same final-try rule as a typed PIN: the PIN is typed on
+ * the reader, but a wrong one locks the token all the same. */
+Test(token, pin_pad_final_try_refuses_file_and_env_without_login)
+{
+	ctl_token_opts o = {.uri = "pkcs11:token=eToken", .module = mock};
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	setenv("CTLSIGN_MOCK_FLAGS", "pin_pad|final_try", 1);
+	setenv("CTLSIGN_MOCK_PINPAD_PIN", read_pin(0), 1);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, pin_source(0), NULL, &s, &err),
+		     CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "Only one PIN attempt left on token `eToken'"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "reader"), "the message does not say where the PIN goes: %s",
+		  err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+
+	setenv("CTLSIGN_TEST_PIN", read_pin(0), 1);
+	o.pin.env = "CTLSIGN_TEST_PIN";
+	o.pin.interactive = true; /* a terminal does not make an env PIN interactive */
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "Only one PIN attempt left"), "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+
+	/* no PIN source and no terminal: nobody could confirm */
+	o.pin.env = NULL;
+	o.pin.interactive = false;
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "Only one PIN attempt left"), "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+}
+
+static ctl_status no_tty(void *ctx, const char *prompt, bool echo, char *buf, size_t n,
+			 ctl_err *err)
+{
+	(void)ctx;
+	(void)prompt;
+	(void)echo;
+	(void)buf;
+	(void)n;
+	return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1, "no terminal to ask on (/dev/tty: test)");
+}
+
+/* Allowed to ask, but there is no terminal after all (a cron job without a
+ * PIN source): nobody can confirm the last try. */
+Test(token, final_try_without_a_terminal_is_refused_without_login)
+{
+	ctl_token_opts o = {.uri = "pkcs11:token=eToken", .module = mock,
+			    .pin = {.interactive = true}, .prompt = no_tty};
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	setenv("CTLSIGN_MOCK_FLAGS", "pin_pad|final_try", 1);
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "Only one PIN attempt left"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "no way to confirm"), "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+	setenv("CTLSIGN_MOCK_FLAGS", "final_try", 1);
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "no way to confirm"), "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+}
+
+Test(token, pin_pad_final_try_on_terminal_needs_yes)
+{
+	struct script sc = {.answers = {"no", NULL}};
+	ctl_token_opts o = {.uri = "pkcs11:token=eToken", .module = mock,
+			    .pin = {.interactive = true}, .prompt = scripted, .ctx = &sc,
+			    .warn = collect_warn};
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	setenv("CTLSIGN_MOCK_FLAGS", "pin_pad|final_try", 1);
+	setenv("CTLSIGN_MOCK_PINPAD_PIN", read_pin(0), 1);
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_E_TOKEN);
+	cr_assert_eq(sc.asked, 1);
+	cr_assert(strstr(sc.prompts, "Only one PIN attempt left"), "%s", sc.prompts);
+	cr_assert(strstr(sc.prompts, "reader"), "%s", sc.prompts);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login without a yes");
+
+	sc = (struct script){.answers = {"yes", NULL}};
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_OK, "%s", err.msg);
+	cr_assert_eq(sc.asked, 1, "a PIN was asked for on the terminal: %s", sc.prompts);
+	cr_assert_eq(sc.echoed, 0);
+	cr_assert(strstr(sc.w.all, "on the reader"), "%s", sc.w.all);
+	cr_assert_eq(count_lines("login.log", "pin=0 rv=0x0"), 1);
+	cr_assert_eq(count_lines("login.log", NULL), 1);
+	sign_and_verify(s, 0, EVP_sha256());
+	ctl_signer_free(s);
 }
 
 Test(token, locked_refuses_without_login)
@@ -754,6 +1015,9 @@ Test(token, sign_failure_and_bad_signature_are_errors)
 	setenv("CTLSIGN_MOCK_SIGN_FAIL", "corrupt", 1);
 	cr_assert_neq(s->sign(s, EVP_sha256(), (const uint8_t *)"x", 1, sig, &siglen, &err), CTL_OK,
 		      "a damaged signature was handed back");
+	/* the key and certificate do belong together: the token is at fault */
+	cr_assert(strstr(err.msg, "token `eToken' returned a bad signature"), "%s", err.msg);
+	cr_assert_null(strstr(err.msg, "do not belong together"), "%s", err.msg);
 	unsetenv("CTLSIGN_MOCK_SIGN_FAIL");
 	sign_and_verify(s, 0, EVP_sha256());
 	ctl_signer_free(s);
@@ -827,6 +1091,19 @@ Test(token, pin_file_parsing)
 	cr_assert_eq(p.buf[0], 0);
 
 	ctl_pin_init(&p);
+	cr_assert_eq(ctl_pin_from_source(&p, pin_file_with("ab c\r", 5, 0600), warn, sizeof(warn),
+					 &err),
+		     CTL_OK, "%s", err.msg);
+	cr_assert_eq(p.len, 4, "a lone trailing CR is stripped");
+	cr_assert_eq(ctl_pin_from_source(&p, pin_file_with("\xEF\xBB\xBF" "1234\n", 8, 0600), warn,
+					 sizeof(warn), &err),
+		     CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "byte order mark"), "%s", err.msg);
+	cr_assert_eq(p.len, 0);
+	cr_assert_eq(ctl_pin_from_source(&p, pin_file_with("12\t34\n", 6, 0600), warn, sizeof(warn),
+					 &err),
+		     CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "control character"), "%s", err.msg);
 	cr_assert_eq(ctl_pin_from_source(&p, pin_file_with("1234\n\n", 6, 0600), warn, sizeof(warn),
 					 &err),
 		     CTL_E_TOKEN);
@@ -847,6 +1124,37 @@ Test(token, pin_file_parsing)
 	cr_assert_eq(ctl_pin_from_source(&p, "file:/nonexistent/pin", warn, sizeof(warn), &err),
 		     CTL_E_IO);
 	ctl_pin_wipe(&p);
+}
+
+/* What a Windows editor leaves in a PIN file must never reach the token. */
+Test(token, pin_file_bom_is_refused_and_lone_cr_stripped)
+{
+	ctl_signer *s = NULL;
+	ctl_err err;
+	char content[300], src[4300];
+	const char *pin = read_pin(0);
+
+	snprintf(content, sizeof(content), "\xEF\xBB\xBF%s\r\n", pin);
+	snprintf(src, sizeof(src), "file:%s", pin_file_with(content, strlen(content), 0600));
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, src, NULL, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "byte order mark"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "pin-custom"), "the file is not named: %s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 0, "C_Login was called");
+
+	/* a lone trailing CR (old Mac line end, or a CRLF file cut short) */
+	snprintf(content, sizeof(content), "%s\r", pin);
+	pin_file_with(content, strlen(content), 0600);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, src, NULL, &s, &err), CTL_OK, "%s",
+		     err.msg);
+	cr_assert_eq(count_lines("login.log", "rv=0x0"), 1);
+	ctl_signer_free(s);
+
+	/* a CR anywhere else is a broken file, not a PIN */
+	snprintf(content, sizeof(content), "%s\r\r\n", pin);
+	pin_file_with(content, strlen(content), 0600);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, src, NULL, &s, &err), CTL_E_TOKEN);
+	cr_assert(strstr(err.msg, "control character"), "%s", err.msg);
+	cr_assert_eq(count_lines("login.log", NULL), 1, "C_Login was called");
 }
 
 Test(token, too_long_pin_is_an_error_not_a_truncation)
@@ -879,13 +1187,32 @@ static int prctl_get(void)
 	return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 }
 
-Test(token, pin_guard_makes_process_undumpable)
+Test(token, pin_guard_makes_process_undumpable_until_exit)
 {
 	ctl_pin p;
-	int before = prctl_get();
 
 	ctl_pin_init(&p);
 	cr_assert_eq(prctl_get(), 0);
 	ctl_pin_wipe(&p);
-	cr_assert_eq(prctl_get(), before);
+	cr_assert_eq(prctl_get(), 0);
+}
+
+/* After a login with an environment PIN: not dumpable, and the PIN gone
+ * from the environment, for the rest of the run. */
+Test(token, env_pin_login_leaves_no_dumpable_process_and_no_variable)
+{
+	ctl_token_opts o = {0};
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	setenv("CTLSIGN_TEST_PIN", read_pin(0), 1);
+	o.uri = "pkcs11:token=eToken";
+	o.module = mock;
+	o.pin.env = "CTLSIGN_TEST_PIN";
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_OK, "%s", err.msg);
+	cr_assert_eq(prctl_get(), 0, "dumpable again after the login");
+	cr_assert_null(getenv("CTLSIGN_TEST_PIN"), "the PIN is still in the environment");
+	sign_and_verify(s, 0, EVP_sha256());
+	ctl_signer_free(s);
+	cr_assert_eq(prctl_get(), 0, "dumpable again after signing");
 }

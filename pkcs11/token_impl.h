@@ -1,0 +1,41 @@
+/* Private to pkcs11/: the seam between the two halves of the token backend.
+ *
+ * token_libp11.c (the only file that includes <libp11.h>) loads and
+ * initialises modules and lists slots, tokens and certificates.
+ * token_sign.c does everything that involves a PIN or a key (fresh flags,
+ * the lockout rules, C_Login, the key search, mechanisms, C_Sign) on the
+ * module's own CK_FUNCTION_LIST. No libp11 type appears here, so replacing
+ * libp11 never touches the lockout logic. */
+#ifndef CTLSIGN_TOKEN_IMPL_H
+#define CTLSIGN_TOKEN_IMPL_H
+
+#include <stddef.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "token.h"
+
+/* A loaded and initialised module with its slot list. */
+typedef struct ctl_p11_module ctl_p11_module;
+
+/* Load path, initialise it and list its slots. Errors name the path. */
+ctl_status ctl_p11_module_open(const char *path, ctl_p11_module **out, ctl_err *err);
+/* Finalise (what this process initialised) and unload; NULL is fine. */
+void ctl_p11_module_close(ctl_p11_module *m);
+/* The function list to call: initialised, and the one libp11 uses when the
+ * module hands out a single list. */
+CK_FUNCTION_LIST *ctl_p11_module_functions(const ctl_p11_module *m);
+size_t ctl_p11_module_nslots(const ctl_p11_module *m);
+/* The initialised token in slot i, with its certificates (read without a
+ * login); *out is NULL when the slot holds none. uri_module goes into the
+ * URIs as module-path (NULL: none). */
+ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *uri_module,
+				ctl_token_info **out, CK_SLOT_ID *slot, ctl_err *err);
+void ctl_p11_token_info_free(ctl_token_info *t);
+
+/* Token flags as ctl_token_state. */
+void ctl_p11_token_state(CK_FLAGS flags, ctl_token_state *s);
+/* Record a failed PKCS#11 call: "WHAT on token `T': CKR_X (0x..): text". */
+ctl_status ctl_p11_fail(ctl_err *err, CK_RV rv, const char *what, const char *token);
+
+#endif
