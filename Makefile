@@ -20,25 +20,43 @@ DEB_PKGS = build-essential pkg-config python3 openssl libssl-dev libp11-dev \
 	libcurl4-openssl-dev tftpd-hpa
 
 PKGS = openssl libp11 p11-kit-1 libpcsclite json-c inih libbsd libcurl
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_PKGS = criterion
+
+# Project flags live in their own variables: CPPFLAGS, CFLAGS, LDFLAGS and
+# LDLIBS belong to whoever runs make (`make CFLAGS=-O0' keeps -std=c11,
+# -Werror and the pkg-config flags). pkg-config runs once per make; a
+# missing package stops the first compile or link with its name, never
+# with an empty flags variable (`make deps' and `make clean' still run).
+pkg_missing = $(shell for p in $(1); do pkg-config --exists $$p 2>/dev/null || echo $$p; done)
+PKG_MISSING := $(call pkg_missing,$(PKGS))
+PKG_CFLAGS := $(if $(PKG_MISSING),,$(shell pkg-config --cflags $(PKGS)))
+PKG_LIBS := $(if $(PKG_MISSING),,$(shell pkg-config --libs $(PKGS)))
+TEST_PKG_MISSING := $(call pkg_missing,$(TEST_PKGS))
+TEST_PKG_LIBS := $(if $(TEST_PKG_MISSING),,$(shell pkg-config --libs $(TEST_PKGS)))
+need_pkgs = $(if $(PKG_MISSING),$(error pkg-config finds no $(PKG_MISSING): run `make deps' as root, or install their -dev packages))
+need_test_pkgs = $(if $(TEST_PKG_MISSING),$(error pkg-config finds no $(TEST_PKG_MISSING): run `make deps' as root))
+
+# The version: `git describe' in a checkout (0.1.0-gHASH while there is no
+# tag), else main.c's own default. Only main.o sees it; $(BUILD)/version
+# changes (and main.o is rebuilt) only when the version does.
+VERSION := $(shell test -e .git && { git describe --tags --dirty 2>/dev/null || \
+	{ h=$$(git rev-parse --short HEAD 2>/dev/null) && echo 0.1.0-g$$h; }; })
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Wstrict-prototypes -Wmissing-prototypes
 # OpenSSL 3 EVP only; the libp11 half of the token backend alone is exempt
 # (libp11.h needs the deprecated declarations): a target-specific OSSL_API
-# for its object files, here and in tests/fuzz/fuzz.mk.
+# for its object files (obj_rules below).
 NODEPR = -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 OSSL_API = $(NODEPR)
 LIBP11_SRC = pkcs11/token_libp11.c
-CPPFLAGS += -D_GNU_SOURCE -DCTLSIGN_DATADIR='"$(DATADIR)"' -Ictlsign/core -Ictlsign/cli -Ipkcs11
+CTL_CPPFLAGS = -D_GNU_SOURCE -DCTLSIGN_DATADIR='"$(DATADIR)"' -Ictlsign/core -Ictlsign/cli -Ipkcs11
+CTL_CFLAGS = -std=c11 $(WARN) -fstack-protector-strong -fno-strict-aliasing $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -fno-strict-aliasing $(PKG_CFLAGS)
-LDLIBS += $(PKG_LIBS)
 
 ifeq ($(SAN),1)
-CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
-LDFLAGS += -fsanitize=address,undefined
+SAN_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
+SAN_LDFLAGS = -fsanitize=address,undefined
 endif
 
 CORE_SRC := $(sort $(wildcard ctlsign/core/*.c))
@@ -52,37 +70,52 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
 all: $(BUILD)/ctlsign $(if $(MOCK_SRC),$(BUILD)/mock-pkcs11.so)
 
-$(BUILD)/obj/%.o: %.c
+# obj_rules DIR,COMPILER,FLAGS,LABEL: the one compile recipe (objects under
+# DIR/obj, the libp11 exemption, DIR/libctlsign.a), used here for $(BUILD)
+# and by tests/fuzz/fuzz.mk for the libFuzzer tree.
+define obj_rules
+$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@$$(need_pkgs)$$(if $$(Q),echo "  CC      $$<$(4)")
+	$$(Q)$(2) $$(CTL_CPPFLAGS) $$(CPPFLAGS) $$(OSSL_API) $(3) $$(VERSION_DEF) -MMD -MP -c -o $$@ $$<
+
+$(LIBP11_SRC:%.c=$(1)/obj/%.o): OSSL_API = -DOPENSSL_API_COMPAT=30000
+
+$(1)/libctlsign.a: $(CORE_SRC:%.c=$(1)/obj/%.o) $(P11_SRC:%.c=$(1)/obj/%.o)
+	@$$(if $$(Q),echo "  AR      $$@")
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(eval $(call obj_rules,$(BUILD),$$(CC),$$(CTL_CFLAGS) $$(CFLAGS) $$(SAN_CFLAGS)))
+
+$(BUILD)/obj/ctlsign/cli/main.o: VERSION_DEF = $(if $(VERSION),-DCTLSIGN_VERSION='"$(VERSION)"')
+$(BUILD)/obj/ctlsign/cli/main.o: $(BUILD)/version
+$(BUILD)/version: FORCE
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(OSSL_API) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@test "$$(cat $@ 2>/dev/null)" = "$(VERSION)" || echo "$(VERSION)" >$@
 
-$(LIBP11_SRC:%.c=$(BUILD)/obj/%.o): OSSL_API = -DOPENSSL_API_COMPAT=30000
-
-$(BUILD)/libctlsign.a: $(LIB_OBJ)
-	@$(if $(Q),echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
+link = $(need_pkgs)$(Q)$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $(1) $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/ctlsign: $(CLI_OBJ) $(BUILD)/libctlsign.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libctlsign.a $(LDLIBS)
+	$(call link,$(CLI_OBJ) $(BUILD)/libctlsign.a)
 
 # Criterion unit tests link the core library and the command layer (minus main).
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(filter-out $(BUILD)/obj/ctlsign/cli/main.o,$(CLI_OBJ)) $(BUILD)/libctlsign.a
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs criterion)
+	@$(need_test_pkgs)$(if $(Q),echo "  LD      $@")
+	$(call link,$^ $(TEST_PKG_LIBS))
 
 # The mutation suite's in-process driver (tests/e2e/mutate.sh), linked like
 # the binary so that it can never drift from the library's dependencies.
 $(BUILD)/mutate-driver: $(BUILD)/obj/tests/e2e/mutate_driver.o $(BUILD)/libctlsign.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call link,$^)
 
+P11KIT_CFLAGS := $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 $(BUILD)/mock-pkcs11.so: $(MOCK_SRC)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $@")
+	@$(need_pkgs)$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -shared -g -O1 \
-		$(shell pkg-config --cflags p11-kit-1) -o $@ $^ -ldl
+		$(P11KIT_CFLAGS) -o $@ $^ -ldl
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -124,12 +157,15 @@ valgrind: deps
 # Static analysis: cppcheck and clang-tidy (config in .clang-tidy).
 LINT_SRC = $(CORE_SRC) $(P11_SRC) $(CLI_SRC)
 lint: deps
-	@bad=$$(grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<libp11\.h>' $(filter-out $(LIBP11_SRC),$(LINT_SRC)) pkcs11/*.h ctlsign/*/*.h); \
+	@$(MAKE) --no-print-directory lint-run
+
+lint-run:
+	@$(need_pkgs)bad=$$(grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<libp11\.h>' $(filter-out $(LIBP11_SRC),$(LINT_SRC)) pkcs11/*.h ctlsign/*/*.h); \
 	if [ -n "$$bad" ]; then echo "lint: only $(LIBP11_SRC) may include libp11.h: $$bad" >&2; exit 1; fi
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 		--inline-suppr --suppressions-list=tests/cppcheck.supp -D_GNU_SOURCE \
 		-Ictlsign/core -Ictlsign/cli -Ipkcs11 $(LINT_SRC)
-	clang-tidy --quiet $(LINT_SRC) -- $(CPPFLAGS) $(NODEPR) -std=c11 $(PKG_CFLAGS)
+	clang-tidy --quiet $(LINT_SRC) -- $(CTL_CPPFLAGS) $(NODEPR) -std=c11 $(PKG_CFLAGS)
 
 demo: deps
 	$(MAKE) all
@@ -158,9 +194,11 @@ installcheck: all
 	grep -q "$$d/usr/bin/../share/ctlsign/token-profiles" "$$d/trace" && \
 	echo "installcheck: 1 passed, 0 failed"
 
+# Every build folder (the demo's output lives in BUILD/demo) and libFuzzer's
+# per-job logs.
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-valgrind $(BUILD) $(FUZZ_BUILD) fuzz-[0-9]*.log
 
-.PHONY: all deps check demo bench install installcheck clean valgrind lint
+.PHONY: all deps check demo bench install installcheck clean valgrind lint lint-run FORCE
 
 include tests/fuzz/fuzz.mk

@@ -1,5 +1,5 @@
 # Fuzz targets (tests/fuzz/fuzz_*.c). Include at the END of the Makefile
-# (it uses WARN, CPPFLAGS, OSSL_API, LIBP11_SRC, PKG_CFLAGS, LDLIBS, CORE_SRC, P11_SRC, Q):
+# (it uses obj_rules, link, WARN, PKG_CFLAGS, PKG_LIBS, LDLIBS, Q):
 #     include tests/fuzz/fuzz.mk
 #
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_NAMES="ctl uri"]
@@ -20,24 +20,14 @@ FUZZ_JOBS ?= 1
 FUZZ_NAMES ?= ctl $(if $(wildcard ctlsign/core/cluster.c),cluster) \
 	$(if $(wildcard pkcs11/uri.c),uri)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=c11 -g -O1 $(WARN) -fno-strict-aliasing $(PKG_CFLAGS) \
-	$(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_LIB_OBJ := $(CORE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(P11_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_CFLAGS := -g -O1 $(CTL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 
-$(FUZZ_BUILD)/obj/%.o: %.c
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $< (fuzz)")
-	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(OSSL_API) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
-
-$(LIBP11_SRC:%.c=$(FUZZ_BUILD)/obj/%.o): OSSL_API = -DOPENSSL_API_COMPAT=30000
-
-$(FUZZ_BUILD)/libctlsign.a: $(FUZZ_LIB_OBJ)
-	@$(if $(Q),echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
+# The same compile recipe as the main build, with clang and libFuzzer's flags.
+$(eval $(call obj_rules,$(FUZZ_BUILD),$$(FUZZ_CC),$$(FUZZ_CFLAGS), (fuzz)))
 
 $(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libctlsign.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 fuzz-build: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz-%)
 
@@ -57,7 +47,7 @@ fuzz: fuzz-build
 # CFLAGS (ASan/UBSan with SAN=1), driven by main_replay.c.
 $(BUILD)/fuzz-replay-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/main_replay.o $(BUILD)/libctlsign.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call link,$^)
 
 fuzz-replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay-%)
 	$(Q)rc=0; for t in $(FUZZ_NAMES); do \
