@@ -1,5 +1,7 @@
 #include "pcsc.h"
 
+#include "util.h"
+
 #include <PCSC/winscard.h>
 #include <PCSC/wintypes.h>
 #include <stdlib.h>
@@ -48,20 +50,7 @@ static bool service_gone(LONG rv)
 
 const char *ctl_atr_format(const unsigned char *atr, size_t len, char *buf, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	if (n == 0)
-		return buf;
-	/* Whole bytes only: each needs its digits, a separator and the NUL. */
-	for (size_t i = 0; i < len && o + (i ? 3 : 2) < n; i++) {
-		if (i)
-			buf[o++] = ' ';
-		buf[o++] = hex[atr[i] >> 4];
-		buf[o++] = hex[atr[i] & 15];
-	}
-	buf[o] = '\0';
-	return buf;
+	return ctl_hex_encode(atr, len, ' ', true, buf, n);
 }
 
 bool ctl_pcsc_family_visible(const struct ctl_profile *profile,

@@ -1,5 +1,8 @@
 #include "profiles.h"
 
+#include "io.h"
+#include "util.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -322,17 +325,6 @@ static int parse_int(const char *s, long lo, long hi, long *out)
 	return 1;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 /* pcsc-tools style "3B D5 18 00": two hex digits per byte, single spaces. */
 static int parse_hex_bytes(struct parse_ctx *c, const char *sec, const char *key,
 			   const char *s, unsigned char *out, size_t *len)
@@ -340,16 +332,16 @@ static int parse_hex_bytes(struct parse_ctx *c, const char *sec, const char *key
 	size_t n = 0;
 
 	for (;;) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+		uint8_t byte;
 
-		if (hi < 0 || lo < 0)
+		if (!ctl_hex_pair(s, &byte))
 			return fail(c, c->line, sec, key,
 				    "byte %zu: expected two hex digits, got `%.2s'", n + 1, s);
 		if (n == CTL_ATR_MAX)
 			return fail(c, c->line, sec, key,
 				    "more than %d bytes (an ATR is at most %d)",
 				    CTL_ATR_MAX, CTL_ATR_MAX);
-		out[n++] = (unsigned char)(hi << 4 | lo);
+		out[n++] = byte;
 		s += 2;
 		if (!*s)
 			break;
@@ -392,21 +384,17 @@ static int parse_usb_ids(struct parse_ctx *c, const char *sec, const char *key,
 		goto out;
 	for (size_t i = 0; i < items.n; i++) {
 		const char *s = items.v[i];
-		int d[8];
+		uint8_t d[4];
 
-		if (strlen(s) != 9 || s[4] != ':') {
+		/* "VVVV:PPPP": two bytes, the separator, two bytes. */
+		if (strlen(s) != 9 || s[4] != ':' || !ctl_hex_pair(s, &d[0]) ||
+		    !ctl_hex_pair(s + 2, &d[1]) || !ctl_hex_pair(s + 5, &d[2]) ||
+		    !ctl_hex_pair(s + 7, &d[3])) {
 			fail(c, c->line, sec, key, "`%s': expected VVVV:PPPP (hex)", s);
 			goto out;
 		}
-		for (int j = 0; j < 8; j++) {
-			d[j] = hexval(s[j < 4 ? j : j + 1]);
-			if (d[j] < 0) {
-				fail(c, c->line, sec, key, "`%s': expected VVVV:PPPP (hex)", s);
-				goto out;
-			}
-		}
-		p->usb_ids[i].vendor = (uint16_t)(d[0] << 12 | d[1] << 8 | d[2] << 4 | d[3]);
-		p->usb_ids[i].product = (uint16_t)(d[4] << 12 | d[5] << 8 | d[6] << 4 | d[7]);
+		p->usb_ids[i].vendor = (uint16_t)(d[0] << 8 | d[1]);
+		p->usb_ids[i].product = (uint16_t)(d[2] << 8 | d[3]);
 		p->n_usb_ids = i + 1;
 	}
 	ok = 1;
@@ -722,45 +710,6 @@ out:
 	return st;
 }
 
-static ctl_status read_file(const char *path, char **text, size_t *len, ctl_err *err)
-{
-	ctl_status st = CTL_OK;
-	char *buf = NULL;
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	*text = NULL;
-	if (!f) {
-		st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	buf = malloc(CTL_PROFILE_MAX_BYTES + 1);
-	if (!buf) {
-		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-		goto out;
-	}
-	n = fread(buf, 1, CTL_PROFILE_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "%s: read error", path);
-		goto out;
-	}
-	if (n > CTL_PROFILE_MAX_BYTES) {
-		st = ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
-				 "%s: larger than %d bytes: not a token profile",
-				 path, CTL_PROFILE_MAX_BYTES);
-		goto out;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	if (f)
-		fclose(f);
-	return st;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -810,7 +759,7 @@ ctl_status ctl_profiles_load_dir(const char *dir, struct ctl_profile_set **out,
 	struct ctl_profile_set *set = NULL;
 	char **names = NULL;
 	size_t n_names = 0;
-	char *text = NULL;
+	uint8_t *text = NULL;
 	char *path = NULL;
 	ctl_status st = CTL_OK;
 	DIR *d = NULL;
@@ -872,12 +821,15 @@ ctl_status ctl_profiles_load_dir(const char *dir, struct ctl_profile_set **out,
 		}
 		sprintf(path, "%s/%s", dir, names[i]);
 		free(text);
-		st = read_file(path, &text, &len, err);
-		if (st != CTL_OK)
+		text = NULL;
+		st = ctl_read_file(path, CTL_PROFILE_MAX_BYTES, &text, &len, err);
+		if (st != CTL_OK) {
+			ctl_err_wrap(err, "%s", path);
 			goto out;
+		}
 		id = names[i];
 		id[strlen(id) - strlen(PROFILE_SUFFIX)] = '\0';
-		st = ctl_profile_parse(path, id, text, len, &set->v[set->n], err);
+		st = ctl_profile_parse(path, id, (const char *)text, len, &set->v[set->n], err);
 		if (st != CTL_OK)
 			goto out;
 		set->n++;

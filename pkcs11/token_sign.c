@@ -8,6 +8,7 @@
  * rules. */
 #include "token.h"
 #include "token_impl.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -608,8 +609,8 @@ static ctl_status keys_before_login(struct token_signer *t, const ctl_token_uri 
 	}
 	if (npub > 0)
 		goto out;
-	for (size_t i = 0; i < ti->certs[c].id_len && i < 16; i++)
-		snprintf(hex + 2 * i, sizeof(hex) - 2 * i, "%02x", ti->certs[c].id[i]);
+	ctl_hex_encode(ti->certs[c].id, ti->certs[c].id_len < 16 ? ti->certs[c].id_len : 16, 0,
+		       false, hex, sizeof(hex));
 	st = ctl_err_set(err, CTL_E_USAGE, -1, -1, -1,
 			 "no private key on token `%s' matches the URI and has a certificate "
 			 "with the same id: the token shows %zu private key%s before any login, "

@@ -7,6 +7,8 @@
 
 #include "err.h"
 #include "exitcodes.h"
+#include "text.h"
+#include "util.h"
 
 /* One verb per file: <verb>_main(argc, argv) returns the exit code.
  * argv[0] is the verb name; parse options with getopt_long. */
@@ -24,11 +26,6 @@ void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "ctlsign: `FILE': <where>: <msg>" for a core error and return the
  * exit code for it. file may be NULL. */
 int report(const char *file, const ctl_err *e);
-
-/* Text from a file, made safe to print: invalid UTF-8 bytes (and, unless
- * controls is true, control characters) become "\xNN". */
-void text_safe(const char *in, char *out, size_t n, bool controls);
-char *text_dup(const char *in, bool controls);
 
 /* From here on, SIGINT, SIGTERM and SIGHUP undo a ctl_write_atomic in
  * progress (the previous file and backup as they were, no temporary name

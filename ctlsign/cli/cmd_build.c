@@ -7,6 +7,7 @@
  * hold (before any key is opened or PIN asked); sign; write atomically;
  * say what changed. */
 #include "cli.h"
+#include "jsonout.h"
 #include "load.h"
 #include "render.h"
 
@@ -772,12 +773,13 @@ static void summary(struct build *b, const ctl_file *built)
 				   : "";
 	ctl_diff d;
 	ctl_err err;
+	char desc[CTL_TEXT_ROOM(sizeof(b->signer->desc))], why[CTL_TEXT_ROOM(CTL_PHONE_MSG)];
 
 	fprintf(stderr, "ctlsign: wrote %s (%zu bytes, %zu records), signed with %s%s%s\n",
-		b->output, b->flen, b->spec.n, b->signer->desc, b->plan.describe ? ": " : "",
-		b->plan.describe ? b->plan.describe : "");
+		b->output, b->flen, b->spec.n, ctl_text_safe(b->signer->desc, desc, sizeof(desc), 0),
+		b->plan.describe ? ": " : "", b->plan.describe ? b->plan.describe : "");
 	fprintf(stderr, "ctlsign: phones: %s: %s\n", ctl_phone_verdict_word(b->verdict.verdict),
-		b->verdict.why);
+		ctl_text_safe(b->verdict.why, why, sizeof(why), CTL_TEXT_LINES));
 	if (!prev->set || !built)
 		return;
 	if (ctl_diff_files(prev->L.f, built, &d, &err)) {

@@ -1,6 +1,7 @@
 /* ctlsign diff: what changed between the list phones hold and a new one,
  * and whether phones holding the old one take the new one. */
 #include "cli.h"
+#include "jsonout.h"
 #include "load.h"
 #include "render.h"
 
@@ -56,6 +57,7 @@ int diff_main(int argc, char **argv)
 	ctl_phone_result pr;
 	ctl_diff d = {0};
 	ctl_err err;
+	char why[CTL_TEXT_ROOM(CTL_PHONE_MSG)];
 	int c, rc = EXIT_OK;
 
 	optind = 1;
@@ -143,14 +145,16 @@ int diff_main(int argc, char **argv)
 	print_changes(stdout, "  ", old.f, new_.f, &d);
 	printf("phones holding %s: %s: %s\n", old.path,
 	       pr.verdict == CTL_PHONE_ACCEPTED ? "accepted"
-	       : pr.verdict == CTL_PHONE_VIA_TVS ? "accepted only through TVS" : "rejected", pr.why);
+	       : pr.verdict == CTL_PHONE_VIA_TVS ? "accepted only through TVS" : "rejected",
+	       ctl_text_safe(pr.why, why, sizeof(why), CTL_TEXT_LINES));
 	if (pr.caveat[0])
-		printf("caveat: %s\n", pr.caveat);
+		printf("caveat: %s\n", ctl_text_safe(pr.caveat, why, sizeof(why), CTL_TEXT_LINES));
 	if (rc) {
 		if (pr.verdict == CTL_PHONE_REJECTED)
 			print_held_signers(stdout, "", &held, !strcmp(ctl_kind(new_.f), "ITL"));
 		if (pr.advice[0])
-			printf("what to do: %s\n", pr.advice);
+			printf("what to do: %s\n",
+			       ctl_text_safe(pr.advice, why, sizeof(why), CTL_TEXT_LINES));
 	}
 out:
 	ctl_diff_free(&d);

@@ -1,6 +1,7 @@
 /* ctlsign fetch: download the trust lists a cluster's TFTP service serves,
  * check them, and only then keep them. */
 #include "cli.h"
+#include "jsonout.h"
 #include "load.h"
 
 #include "fetch.h"
@@ -96,10 +97,8 @@ static void hex_of(const uint8_t *buf, size_t len, const EVP_MD *md, char *out, 
 	uint8_t d[EVP_MAX_MD_SIZE];
 	unsigned dl = 0;
 
-	out[0] = '\0';
 	EVP_Digest(buf, len, d, &dl, md, NULL);
-	for (unsigned i = 0; i < dl && 2 * i + 2 < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	ctl_hex_encode(d, dl, 0, false, out, n);
 }
 
 /* "6 (2 SAST, 3 CCM+TFTP, 1 CAPF)": roles in the order they first appear. */
@@ -213,7 +212,7 @@ static int fetch_one(const struct fopts *o, const char *url, const char *name,
 	hex_of(buf, len, EVP_sha256(), sha256, sizeof(sha256));
 	role_counts(f, roles, sizeof(roles));
 	ctl_tlv_u32(ctl_hdr_find(f, CTL_H_TIMESTAMP), &ts);
-	iso_utc((time_t)ts, when, sizeof(when));
+	ctl_time_iso((time_t)ts, when, sizeof(when));
 	if (vr.signer_cert && !ctl_certinfo_get(vr.signer_cert, &ci, NULL))
 		have_ci = true;
 	signer_subject = have_ci ? ci.subject : ctl_tlv_str(ctl_hdr_find(f, CTL_H_SIGNERNAME));
@@ -226,7 +225,7 @@ static int fetch_one(const struct fopts *o, const char *url, const char *name,
 		msg_warn("%s: %zu bytes: phones fail to register once the ITL passes about %u KB",
 			 url, len, CTL_ITL_MAX_BYTES / 1024);
 	if (have_ci && vr.signer_expired) {
-		iso_utc(vr.signer_not_after, until, sizeof(until));
+		ctl_time_iso(vr.signer_not_after, until, sizeof(until));
 		msg_warn("%s: the signer's certificate expired on %s; the signature itself is valid",
 			 url, until);
 	}
@@ -258,7 +257,7 @@ static int fetch_one(const struct fopts *o, const char *url, const char *name,
 	} else if (!o->quiet) {
 		char subj[1024], iss[1024];
 
-		text_safe(signer_subject, subj, sizeof(subj), false);
+		ctl_text_safe(signer_subject, subj, sizeof(subj), 0);
 		printf("%s: wrote %s (%zu bytes)\n", url, output, len);
 		printf("The checksum value of the %s file:\n%s(MD5)\n%s(SHA1)\n", kind, md5, sha1);
 		printf("Length of %s file: %zu\n", kind, len);
@@ -267,7 +266,7 @@ static int fetch_one(const struct fopts *o, const char *url, const char *name,
 		       ctl_digest_nid_name(vr.digest_nid), vr.signer_bits, when);
 		printf("signer: %s (record %d, SAST)\n", subj, vr.signer_record);
 		if (have_ci) {
-			text_safe(ci.issuer, iss, sizeof(iss), false);
+			ctl_text_safe(ci.issuer, iss, sizeof(iss), 0);
 			printf("        serial %s, issuer %s\n", ci.serial_hex, iss);
 		}
 		putchar('\n');

@@ -1,6 +1,7 @@
 /* ctlsign fetch-cert: the certificate chain a cluster node presents over
  * TLS; kept only once its fingerprint is confirmed. */
 #include "cli.h"
+#include "jsonout.h"
 #include "load.h"
 
 #include "ctl.h"
@@ -100,8 +101,8 @@ static json_object *cert_json(STACK_OF(X509) *chain, int i, time_t now)
 		add(o, "error", json_object_new_string("cannot decode the certificate"));
 		return o;
 	}
-	iso_utc(ci.not_before, nb, sizeof(nb));
-	iso_utc(ci.not_after, na, sizeof(na));
+	ctl_time_iso(ci.not_before, nb, sizeof(nb));
+	ctl_time_iso(ci.not_after, na, sizeof(na));
 	add(o, "subject", json_text(ci.subject));
 	add(o, "issuer", json_text(ci.issuer));
 	add(o, "serial", json_object_new_string(ci.serial_hex));
@@ -135,10 +136,10 @@ static void cert_print(STACK_OF(X509) *chain, int i, time_t now)
 		printf("  cannot decode the certificate\n");
 		return;
 	}
-	text_safe(ci.subject, subj, sizeof(subj), false);
-	text_safe(ci.issuer, iss, sizeof(iss), false);
-	iso_utc(ci.not_before, nb, sizeof(nb));
-	iso_utc(ci.not_after, na, sizeof(na));
+	ctl_text_safe(ci.subject, subj, sizeof(subj), 0);
+	ctl_text_safe(ci.issuer, iss, sizeof(iss), 0);
+	ctl_time_iso(ci.not_before, nb, sizeof(nb));
+	ctl_time_iso(ci.not_after, na, sizeof(na));
 	printf("  subject:     %s\n", subj);
 	printf("  issuer:      %s\n", iss);
 	printf("  serial:      %s\n", ci.serial_hex);
@@ -322,7 +323,7 @@ int fetch_cert_main(int argc, char **argv)
 			       matched ? "has" : "does NOT have");
 		if (!peer.handshake_ok) {
 			char why[1024];
-			text_safe(peer.handshake_error, why, sizeof(why), false);
+			ctl_text_safe(peer.handshake_error, why, sizeof(why), 0);
 			printf("the handshake then failed (the certificates had arrived): %s\n", why);
 		}
 		putchar('\n');

@@ -1,5 +1,6 @@
 /* ctlsign show: print a trust list in CUCM's `show ctl` layout. */
 #include "cli.h"
+#include "describe.h"
 #include "load.h"
 
 #include <getopt.h>
@@ -27,22 +28,12 @@ static void show_usage(FILE *out)
 		"3 malformed file, 4 cannot read the file.\n");
 }
 
-static void hexline(const uint8_t *p, size_t n, char *out, size_t outsz, bool upper)
-{
-	size_t o = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < n && o + 4 < outsz; i++)
-		o += (size_t)snprintf(out + o, outsz - o, upper ? "%s%02X" : "%s%02x",
-				      i ? " " : "", p[i]);
-}
-
 static void row(unsigned tag, const char *name, unsigned len, const char *value)
 {
 	char safe[4096];
 
 	if (value && value[0]) {
-		text_safe(value, safe, sizeof(safe), false);
+		ctl_text_safe(value, safe, sizeof(safe), 0);
 		printf("%u\t%s\t%u\t%s\n", tag, name, len, safe);
 	} else
 		printf("%u\t%s\t%u\n", tag, name, len);
@@ -113,7 +104,7 @@ static void print_header(const ctl_file *f, bool lng)
 		case CTL_H_TIMESTAMP:
 			if (lng && ctl_tlv_u32(h, &ts)) {
 				char iso[32];
-				iso_utc((time_t)ts, iso, sizeof(iso));
+				ctl_time_iso((time_t)ts, iso, sizeof(iso));
 				snprintf(v, sizeof(v), "%u (%s)", ts, iso);
 			}
 			break;
@@ -171,7 +162,7 @@ static void print_record(const ctl_record *r, int idx, const char *kind,
 			unsigned mdlen = 0;
 			char hex[128];
 			EVP_Digest(t->val, t->len, md, &mdlen, EVP_sha1(), NULL);
-			hexline(md, mdlen, hex, sizeof(hex), true);
+			ctl_hex_encode(md, mdlen, ' ', true, hex, sizeof(hex));
 			snprintf(v, sizeof(v), "%s (SHA1 Hash HEX)", hex);
 			break;
 		}
@@ -198,8 +189,8 @@ static void print_record(const ctl_record *r, int idx, const char *kind,
 		ctl_certinfo ci;
 		if (!ctl_certinfo_get(r->cert, &ci, NULL)) {
 			char a[32], b[32];
-			iso_utc(ci.not_before, a, sizeof(a));
-			iso_utc(ci.not_after, b, sizeof(b));
+			ctl_time_iso(ci.not_before, a, sizeof(a));
+			ctl_time_iso(ci.not_after, b, sizeof(b));
 			printf("Valid from %s to %s%s\n", a, b,
 			       ci.not_after != (time_t)-1 && ci.not_after < now ? " (EXPIRED)" : "");
 			ctl_certinfo_free(&ci);
@@ -270,9 +261,7 @@ int show_main(int argc, char **argv)
 	}
 	rc = exit_code_for(vst);
 	if (json) {
-		json_object *o = describe_json(&L, &vr, vst, now);
-		json_print(o);
-		json_object_put(o);
+		describe_print(stdout, &L, &vr, vst, now, NULL);
 	} else {
 		const char *kind = load_kind(&L);
 		uint8_t md[EVP_MAX_MD_SIZE];
@@ -281,13 +270,9 @@ int show_main(int argc, char **argv)
 
 		printf("The checksum value of the %s file:\n", kind);
 		EVP_Digest(L.buf, L.len, md, &mdlen, EVP_md5(), NULL);
-		for (unsigned i = 0; i < mdlen; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
-		printf("%s(MD5)\n", hex);
+		printf("%s(MD5)\n", ctl_hex_encode(md, mdlen, 0, false, hex, sizeof(hex)));
 		EVP_Digest(L.buf, L.len, md, &mdlen, EVP_sha1(), NULL);
-		for (unsigned i = 0; i < mdlen; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
-		printf("%s(SHA1)\n\n", hex);
+		printf("%s(SHA1)\n\n", ctl_hex_encode(md, mdlen, 0, false, hex, sizeof(hex)));
 		printf("Length of %s file: %zu\n", kind, L.len);
 		if (L.have_st) {
 			time_local(L.st.st_mtime, when, sizeof(when));
@@ -302,13 +287,15 @@ int show_main(int argc, char **argv)
 		putchar('\n');
 		if (vst == CTL_OK) {
 			printf("The %s file was verified successfully.\n", kind);
+			char note[CTL_TEXT_ROOM(CTL_ERR_MSG)];
+
 			if (vr.note[0])
-				printf("Note: %s.\n", vr.note);
+				printf("Note: %s.\n", ctl_text_safe(vr.note, note, sizeof(note), 0));
 			if (vr.signer_expired)
 				printf("Note: the signer's certificate has expired; the signature is still valid.\n");
 		} else {
 			char why[4 * CTL_ERR_MSG];
-			text_safe(vr.reason[0] ? vr.reason : err.msg, why, sizeof(why), false);
+			ctl_text_safe(vr.reason[0] ? vr.reason : err.msg, why, sizeof(why), 0);
 			printf("The %s file could not be verified: %s.\n", kind, why);
 		}
 	}

@@ -1,6 +1,7 @@
 /* ctlsign tokens: every PKCS#11 module, slot, token and certificate, with
  * ready-to-paste URIs, then the PC/SC readers. */
 #include "cli.h"
+#include "jsonout.h"
 #include "ctl.h"
 #include "identity.h"
 #include "fetch.h"
@@ -26,46 +27,6 @@ static void usage(FILE *out)
 		"                 tftp:// or http:// URL) and the one that signed it\n"
 		"  --json         machine-readable output\n"
 		"  --uri-only     one token URI per line\n");
-}
-
-/* Token strings are raw bytes: keep valid UTF-8, replace control
- * characters and invalid bytes with '?', so neither a terminal nor a JSON
- * parser is fed garbage. */
-static char *clean(const char *s)
-{
-	size_t n = strlen(s);
-	unsigned char *o = malloc(n + 1), *q = o;
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!o)
-		return NULL;
-	while (*p) {
-		size_t len = 0;
-
-		if (*p < 0x20 || *p == 0x7f)
-			len = 0;
-		else if (*p < 0x80)
-			len = 1;
-		else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-			len = 2;
-		else if ((*p & 0xf0) == 0xe0)
-			len = 3;
-		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-			len = 4;
-		for (size_t i = 1; i < len; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				len = 0;
-		if (len == 0) {
-			*q++ = '?';
-			p++;
-			continue;
-		}
-		memcpy(q, p, len);
-		q += len;
-		p += len;
-	}
-	*q = '\0';
-	return (char *)o;
 }
 
 /* What --ctl says about one certificate. */
@@ -100,14 +61,6 @@ static bool looks_sast(X509 *x)
 	return !strncmp(cn, "SAST-ADN", 8) || !strcmp(icn, "Cisco Manufacturing CA");
 }
 
-static void fmt_time(time_t t, char *buf, size_t n)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void state_words(const ctl_token_state *s, bool initialized, char *buf, size_t n)
 {
 	size_t o = 0;
@@ -128,13 +81,11 @@ static void state_words(const ctl_token_state *s, bool initialized, char *buf, s
 		snprintf(buf, n, "ok");
 }
 
-static json_object *jstr(const char *s)
+/* Token, module and certificate strings are raw bytes: every one is shown
+ * through the one sanitiser (text.h). */
+static char *clean(const char *s)
 {
-	char *c = clean(s ? s : "");
-	json_object *o = json_object_new_string(c ? c : "");
-
-	free(c);
-	return o;
+	return ctl_text_dup(s ? s : "", 0);
 }
 
 static void print_cert(FILE *out, const ctl_token_cert *c, size_t idx, const ctl_file *ctl,
@@ -143,9 +94,9 @@ static void print_cert(FILE *out, const ctl_token_cert *c, size_t idx, const ctl
 	ctl_certinfo ci;
 	ctl_err e;
 	char idhex[512], nb[32], na[32];
-	char *label = clean(c->label);
+	char *label = clean(c->label), *subj = NULL, *iss = NULL, *err_msg = NULL;
 	struct ctl_mark m = mark_of(ctl, c->cert);
-	bool sast = looks_sast(c->cert);
+	bool sast = looks_sast(c->cert), expired;
 	time_t now = time(NULL);
 
 	ctl_err_clear(&e);
@@ -155,33 +106,37 @@ static void print_cert(FILE *out, const ctl_token_cert *c, size_t idx, const ctl
 		if (jarr) {
 			json_object *j = json_object_new_object();
 
-			json_object_object_add(j, "label", jstr(c->label));
-			json_object_object_add(j, "id", jstr(idhex));
-			json_object_object_add(j, "error", jstr(e.msg));
+			json_object_object_add(j, "label", json_text(c->label));
+			json_object_object_add(j, "id", json_text(idhex));
+			json_object_object_add(j, "error", json_text(e.msg));
 			json_object_array_add(jarr, j);
 		} else {
+			err_msg = clean(e.msg);
 			fprintf(out, "    certificate %zu: %s (id %s): %s\n", idx, label ? label : "",
-				idhex, e.msg);
+				idhex, err_msg ? err_msg : "");
 		}
 		goto out;
 	}
-	fmt_time(ci.not_before, nb, sizeof(nb));
-	fmt_time(ci.not_after, na, sizeof(na));
+	/* A time that does not decode is unknown: empty here, null in JSON, and
+	 * never "expired", as `show' has it. */
+	ctl_time_iso(ci.not_before, nb, sizeof(nb));
+	ctl_time_iso(ci.not_after, na, sizeof(na));
+	expired = ci.not_after != (time_t)-1 && ci.not_after < now;
 	if (jarr) {
 		json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "label", jstr(c->label));
-		json_object_object_add(j, "id", jstr(idhex));
-		json_object_object_add(j, "subject", jstr(ci.subject));
-		json_object_object_add(j, "issuer", jstr(ci.issuer));
-		json_object_object_add(j, "serial", jstr(ci.serial_hex));
-		json_object_object_add(j, "key_type", jstr(ci.key_type));
+		json_object_object_add(j, "label", json_text(c->label));
+		json_object_object_add(j, "id", json_text(idhex));
+		json_object_object_add(j, "subject", json_text(ci.subject));
+		json_object_object_add(j, "issuer", json_text(ci.issuer));
+		json_object_object_add(j, "serial", json_text(ci.serial_hex));
+		json_object_object_add(j, "key_type", json_text(ci.key_type));
 		json_object_object_add(j, "key_bits", json_object_new_int(ci.key_bits));
-		json_object_object_add(j, "not_before", jstr(nb));
-		json_object_object_add(j, "not_after", jstr(na));
-		json_object_object_add(j, "expired", json_object_new_boolean(ci.not_after < now));
+		json_object_object_add(j, "not_before", nb[0] ? json_text(nb) : NULL);
+		json_object_object_add(j, "not_after", na[0] ? json_text(na) : NULL);
+		json_object_object_add(j, "expired", json_object_new_boolean(expired));
 		json_object_object_add(j, "cisco_sast", json_object_new_boolean(sast));
-		json_object_object_add(j, "uri", jstr(c->uri));
+		json_object_object_add(j, "uri", json_text(c->uri));
 		if (ctl) {
 			json_object *jc = json_object_new_object();
 
@@ -193,12 +148,14 @@ static void print_cert(FILE *out, const ctl_token_cert *c, size_t idx, const ctl
 		json_object_array_add(jarr, j);
 		goto out;
 	}
+	subj = clean(ci.subject);
+	iss = clean(ci.issuer);
 	fprintf(out, "    certificate %zu: %s (id %s)\n", idx, label ? label : "", idhex);
-	fprintf(out, "      subject:    %s\n", ci.subject);
-	fprintf(out, "      issuer:     %s\n", ci.issuer);
+	fprintf(out, "      subject:    %s\n", subj ? subj : "");
+	fprintf(out, "      issuer:     %s\n", iss ? iss : "");
 	fprintf(out, "      serial:     %s\n", ci.serial_hex);
 	fprintf(out, "      key:        %s %d\n", ci.key_type, ci.key_bits);
-	fprintf(out, "      valid:      %s to %s%s\n", nb, na, ci.not_after < now ? " (EXPIRED)" : "");
+	fprintf(out, "      valid:      %s to %s%s\n", nb, na, expired ? " (EXPIRED)" : "");
 	fprintf(out, "      Cisco SAST: %s\n", sast ? "yes" : "no");
 	if (ctl) {
 		if (m.record)
@@ -211,6 +168,9 @@ static void print_cert(FILE *out, const ctl_token_cert *c, size_t idx, const ctl
 	fprintf(out, "      uri:        %s\n", c->uri);
 out:
 	free(label);
+	free(subj);
+	free(iss);
+	free(err_msg);
 	ctl_certinfo_free(&ci);
 }
 
@@ -233,7 +193,7 @@ static void print_token(FILE *out, const ctl_token_slot *sl, const ctl_file *ctl
 {
 	const ctl_token_info *t = sl->token;
 	bool init = t->initialized;
-	char state[160];
+	char state[160], buf[CTL_TEXT_ROOM(CTL_ERR_MSG)];
 	char *label = clean(t->label), *manu = clean(t->manufacturer), *model = clean(t->model),
 	     *serial = clean(t->serial);
 
@@ -241,15 +201,15 @@ static void print_token(FILE *out, const ctl_token_slot *sl, const ctl_file *ctl
 	if (jslot) {
 		json_object *j = json_object_new_object(), *jc = json_object_new_array();
 
-		json_object_object_add(j, "label", jstr(t->label));
-		json_object_object_add(j, "manufacturer", jstr(t->manufacturer));
-		json_object_object_add(j, "model", jstr(t->model));
-		json_object_object_add(j, "serial", jstr(t->serial));
+		json_object_object_add(j, "label", json_text(t->label));
+		json_object_object_add(j, "manufacturer", json_text(t->manufacturer));
+		json_object_object_add(j, "model", json_text(t->model));
+		json_object_object_add(j, "serial", json_text(t->serial));
 		json_object_object_add(j, "pin_state", state_json(&t->state));
 		json_object_object_add(j, "initialized", json_object_new_boolean(init));
-		json_object_object_add(j, "uri", init ? jstr(t->uri) : NULL);
+		json_object_object_add(j, "uri", init ? json_text(t->uri) : NULL);
 		json_object_object_add(j, "certificate_error",
-				       t->cert_error[0] ? jstr(t->cert_error) : NULL);
+				       t->cert_error[0] ? json_text(t->cert_error) : NULL);
 		for (size_t i = 0; i < t->ncerts; i++)
 			print_cert(out, &t->certs[i], i + 1, ctl, jc);
 		json_object_object_add(j, "certificates", jc);
@@ -265,9 +225,10 @@ static void print_token(FILE *out, const ctl_token_slot *sl, const ctl_file *ctl
 	fprintf(out, "    model:        %s\n", model ? model : "");
 	fprintf(out, "    serial:       %s\n", serial ? serial : "");
 	fprintf(out, "    PIN:          %s\n", state);
-	fprintf(out, "    uri:          %s\n", t->uri);
+	fprintf(out, "    uri:          %s\n", ctl_text_safe(t->uri, buf, sizeof(buf), 0));
 	if (t->cert_error[0])
-		fprintf(out, "    certificates: %s\n", t->cert_error);
+		fprintf(out, "    certificates: %s\n",
+			ctl_text_safe(t->cert_error, buf, sizeof(buf), 0));
 	else if (!t->ncerts)
 		fprintf(out, "    certificates: none\n");
 	for (size_t i = 0; i < t->ncerts; i++)
@@ -360,6 +321,7 @@ int tokens_main(int argc, char **argv)
 	for (size_t i = 0; i < l->nmodules; i++) {
 		const ctl_token_module *mo = &l->modules[i];
 		json_object *jm = NULL, *jslots = NULL;
+		char a[CTL_TEXT_ROOM(CTL_ERR_MSG)], b[CTL_TEXT_ROOM(CTL_ERR_MSG)];
 
 		/* Keep going: one broken module must not hide the others. */
 		if (mo->status == CTL_OK)
@@ -367,23 +329,27 @@ int tokens_main(int argc, char **argv)
 		else if (!json)
 			msg_warn("PKCS#11 module `%s' unusable: %s", mo->path, mo->error);
 		if (mo->status != CTL_OK && !json && !uri_only)
-			printf("module %s\n  error: %s\n", mo->path, mo->error);
+			printf("module %s\n  error: %s\n", ctl_text_safe(mo->path, a, sizeof(a), 0),
+			       ctl_text_safe(mo->error, b, sizeof(b), 0));
 		if (json) {
 			jm = json_object_new_object();
 			jslots = json_object_new_array();
-			json_object_object_add(jm, "path", jstr(mo->path));
-			json_object_object_add(jm, "name", mo->name ? jstr(mo->name) : NULL);
+			json_object_object_add(jm, "path", json_text(mo->path));
+			json_object_object_add(jm, "name", mo->name ? json_text(mo->name) : NULL);
 			json_object_object_add(jm, "manufacturer",
-					       mo->manufacturer ? jstr(mo->manufacturer) : NULL);
+					       mo->manufacturer ? json_text(mo->manufacturer) : NULL);
 			json_object_object_add(jm, "description",
-					       mo->description ? jstr(mo->description) : NULL);
-			json_object_object_add(jm, "error", mo->status ? jstr(mo->error) : NULL);
+					       mo->description ? json_text(mo->description) : NULL);
+			json_object_object_add(jm, "error", mo->status ? json_text(mo->error) : NULL);
 			json_object_object_add(jm, "slots", jslots);
 			json_object_array_add(jmods, jm);
 		} else if (!uri_only && mo->status == CTL_OK) {
-			fprintf(stdout, "module %s%s%s%s\n", mo->name ? mo->name : mo->path,
-				mo->name ? " (" : "", mo->name ? mo->path : "", mo->name ? ")" : "");
-			fprintf(stdout, "  library: %s, %s\n", mo->manufacturer, mo->description);
+			ctl_text_safe(mo->name ? mo->name : mo->path, a, sizeof(a), 0);
+			ctl_text_safe(mo->name ? mo->path : "", b, sizeof(b), 0);
+			printf("module %s%s%s%s\n", a, mo->name ? " (" : "", b, mo->name ? ")" : "");
+			ctl_text_safe(mo->manufacturer, a, sizeof(a), 0);
+			ctl_text_safe(mo->description, b, sizeof(b), 0);
+			printf("  library: %s, %s\n", a, b);
 			if (!mo->nslots)
 				fprintf(stdout, "  no slots\n");
 		}
@@ -403,8 +369,8 @@ int tokens_main(int argc, char **argv)
 				json_object *js = json_object_new_object();
 
 				json_object_object_add(js, "id", json_object_new_int64((int64_t)sl->id));
-				json_object_object_add(js, "description", jstr(sl->description));
-				json_object_object_add(js, "manufacturer", jstr(sl->manufacturer));
+				json_object_object_add(js, "description", json_text(sl->description));
+				json_object_object_add(js, "manufacturer", json_text(sl->manufacturer));
 				json_object_object_add(js, "removable",
 						       json_object_new_boolean(sl->removable));
 				json_object_object_add(js, "token", NULL);
@@ -435,8 +401,7 @@ int tokens_main(int argc, char **argv)
 			rc = prc;
 	}
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(
-				       jroot, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_print(jroot);
 	if (nloaded == 0 && l->nmodules > 0) {
 		/* Nothing usable at all: report the first module's failure. */
 		if (json)

@@ -1,6 +1,8 @@
 /* ctlsign verify: is the signature valid, who signed, and would the phones
  * holding today's lists take the file? */
 #include "cli.h"
+#include "describe.h"
+#include "jsonout.h"
 #include "load.h"
 #include "render.h"
 
@@ -107,16 +109,16 @@ static void print_valid(const loaded *L, const ctl_verify_result *vr, const ctl_
 {
 	ctl_certinfo ci;
 	uint32_t ts = 0;
-	char when[32], until[32];
+	char when[32], until[32], msg[CTL_TEXT_ROOM(CTL_ERR_MSG)];
 
 	ctl_tlv_u32(ctl_hdr_find(L->f, CTL_H_TIMESTAMP), &ts);
-	iso_utc((time_t)ts, when, sizeof(when));
+	ctl_time_iso((time_t)ts, when, sizeof(when));
 	printf("%s: signature valid (%s, RSA %d-bit), signed %s\n", L->path,
 	       ctl_digest_nid_name(vr->digest_nid), vr->signer_bits, when);
 	if (vr->signer_cert && !ctl_certinfo_get(vr->signer_cert, &ci, NULL)) {
 		char subj[1024], iss[1024];
-		text_safe(ci.subject, subj, sizeof(subj), false);
-		text_safe(ci.issuer, iss, sizeof(iss), false);
+		ctl_text_safe(ci.subject, subj, sizeof(subj), 0);
+		ctl_text_safe(ci.issuer, iss, sizeof(iss), 0);
 		printf("signer: %s\n        serial %s, issuer %s\n", subj, ci.serial_hex, iss);
 		ctl_certinfo_free(&ci);
 	} else if (!vr->signer_cert) {
@@ -124,20 +126,22 @@ static void print_valid(const loaded *L, const ctl_verify_result *vr, const ctl_
 		       vr->signer_record);
 	}
 	if (vr->anchor && vr->anchor->record)
-		printf("trusted through: %s (record %d, %s)%s\n", vr->anchor->source,
+		printf("trusted through: %s (record %d, %s)%s\n",
+		       ctl_text_safe(vr->anchor->source, msg, sizeof(msg), 0),
 		       vr->anchor->record, ctl_role_keyword((unsigned)vr->anchor->role),
 		       vr->signer_record ? "" : "; the signer is not a SAST record of this file");
 	else if (vr->anchor && t)
-		printf("trusted through: %s (certificate %d)%s\n", vr->anchor->source,
+		printf("trusted through: %s (certificate %d)%s\n",
+		       ctl_text_safe(vr->anchor->source, msg, sizeof(msg), 0),
 		       (int)(vr->anchor - t->a) + 1,
 		       vr->signer_record ? "" : "; the signer is not a SAST record of this file");
 	else
 		printf("signer record: %d (SAST)\n", vr->signer_record);
 	if (vr->note[0])
-		printf("note: %s\n", vr->note);
+		printf("note: %s\n", ctl_text_safe(vr->note, msg, sizeof(msg), CTL_TEXT_LINES));
 	if (vr->warning[0])
-		printf("warning: %s\n", vr->warning);
-	iso_utc(vr->signer_not_after, until, sizeof(until));
+		printf("warning: %s\n", ctl_text_safe(vr->warning, msg, sizeof(msg), CTL_TEXT_LINES));
+	ctl_time_iso(vr->signer_not_after, until, sizeof(until));
 	if (vr->signer_cert && vr->signer_expired)
 		printf("warning: the signer's certificate expired on %s%s; the signature itself is valid\n",
 		       until, vr->signer_expired_at_signing ? " (already when the file was signed)" : "");
@@ -148,8 +152,8 @@ static void print_valid(const loaded *L, const ctl_verify_result *vr, const ctl_
 		if (ci.not_after != (time_t)-1 && ci.not_after < now) {
 			const char *kw = ctl_role_keyword((unsigned)ctl_rec_function(r));
 			char subj[1024];
-			iso_utc(ci.not_after, until, sizeof(until));
-			text_safe(ci.subject, subj, sizeof(subj), false);
+			ctl_time_iso(ci.not_after, until, sizeof(until));
+			ctl_text_safe(ci.subject, subj, sizeof(subj), 0);
 			printf("warning: record %zu (%s, %s) certificate expired on %s\n", i + 1,
 			       kw ? kw : "role ?", subj, until);
 		}
@@ -178,6 +182,7 @@ int verify_main(int argc, char **argv)
 	ctl_phone_result pr;
 	ctl_err err;
 	loaded L = {0};
+	char why[CTL_TEXT_ROOM(CTL_PHONE_MSG)], caveat[CTL_TEXT_ROOM(CTL_PHONE_MSG)];
 	int c, rc = EXIT_OK;
 	ctl_status vst;
 
@@ -258,19 +263,20 @@ int verify_main(int argc, char **argv)
 			else
 				rc = EXIT_VERIFY;
 			if (!quiet && json) {
-				json_object *o = describe_json(&L, &vr, vst, vo.now);
-				json_object_object_add(o, "phones", verdict_json(&pr));
-				json_print(o);
-				json_object_put(o);
+				json_object *ph = verdict_json(&pr);
+				describe_print(stdout, &L, &vr, vst, vo.now, ph);
+				json_object_put(ph);
 			}
 			if (!quiet && !json) {
 				if (vst == CTL_OK)
 					print_valid(&L, &vr, anchors, vo.now);
+				ctl_text_safe(pr.why, why, sizeof(why), CTL_TEXT_LINES);
+				ctl_text_safe(pr.caveat, caveat, sizeof(caveat), CTL_TEXT_LINES);
 				if (pr.verdict == CTL_PHONE_ACCEPTED) {
-					printf("phones: accepted: %s\n", pr.why);
+					printf("phones: accepted: %s\n", why);
 				} else if (pr.verdict == CTL_PHONE_VIA_TVS) {
-					printf("phones: accepted only through TVS: %s\n", pr.why);
-					printf("caveat: %s\n", pr.caveat);
+					printf("phones: accepted only through TVS: %s\n", why);
+					printf("caveat: %s\n", caveat);
 					if (!via_tvs)
 						msg_error("`%s': phones without Security by Default reject it "
 							  "(--via-tvs accepts the TVS path)", L.path);
@@ -290,9 +296,7 @@ int verify_main(int argc, char **argv)
 	if (quiet)
 		goto out;
 	if (json) {
-		json_object *o = describe_json(&L, &vr, vst, vo.now);
-		json_print(o);
-		json_object_put(o);
+		describe_print(stdout, &L, &vr, vst, vo.now, NULL);
 	}
 	if (vst != CTL_OK) {
 		if (vst == CTL_E_VERIFY)

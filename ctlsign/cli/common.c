@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "io.h"
+#include "text.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -27,70 +28,6 @@ int exit_code_for(ctl_status st)
 	return EXIT_INTERNAL;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if there is none. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n, i;
-	unsigned cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2, cp = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3, cp = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
-void text_safe(const char *in, char *out, size_t n, bool controls)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t o = 0;
-
-	if (!n)
-		return;
-	while (*s && o + 5 < n) {
-		size_t k = utf8_seq(s);
-		/* C0, DEL and C1 controls would reach the terminal as commands. */
-		bool ctl = k == 1 ? (*s < 0x20 || *s == 0x7F)
-			   : (k == 2 && s[0] == 0xC2 && s[1] < 0xA0);
-		if (!k || (ctl && !controls)) {
-			snprintf(out + o, n - o, "\\x%02X", *s);
-			o += 4;
-			s++;
-			continue;
-		}
-		memcpy(out + o, s, k);
-		o += k;
-		s += k;
-	}
-	out[o] = '\0';
-}
-
-char *text_dup(const char *in, bool controls)
-{
-	size_t n = strlen(in) * 4 + 1;
-	char *out = malloc(n);
-
-	if (out)
-		text_safe(in, out, n, controls);
-	return out;
-}
-
 /* One message, each of its lines behind the prefix: line breaks are the
  * message's own (a list of candidates), every other control character is
  * shown escaped. */
@@ -103,7 +40,7 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 	do {
 		if ((nl = strchr(line, '\n')))
 			*nl = '\0';
-		text_safe(line, safe, sizeof(safe), false);
+		ctl_text_safe(line, safe, sizeof(safe), 0);
 		fprintf(stderr, "%s%s\n", line == buf ? prefix : "ctlsign:   ", safe);
 		line = nl ? nl + 1 : NULL;
 	} while (line && *line);

@@ -1,8 +1,7 @@
-/* Reading, parsing and describing a trust list for the commands. */
+/* Reading and parsing a trust list for the commands. */
 #ifndef CTLSIGN_LOAD_H
 #define CTLSIGN_LOAD_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 
@@ -25,19 +24,5 @@ void load_free(loaded *L);
 
 /* "CTL"/"ITL": from FILENAME when parsed, else from the file's name. */
 const char *load_kind(const loaded *L);
-
-/* The JSON document `show --json` prints (verification included when v is
- * not NULL). */
-json_object *describe_json(const loaded *L, const ctl_verify_result *v,
-			   ctl_status vst, time_t now);
-
-/* A JSON string of text from a file: invalid UTF-8 bytes become "\xNN". */
-json_object *json_text(const char *s);
-/* Lower-case hex of a buffer into a new json string. */
-json_object *json_hex(const uint8_t *p, size_t n);
-/* ISO 8601 UTC ("2015-05-07T03:10:47Z"); "" for (time_t)-1. */
-void iso_utc(time_t t, char *out, size_t n);
-/* Print a json document to stdout, pretty, with a trailing newline. */
-void json_print(json_object *o);
 
 #endif

@@ -2,6 +2,7 @@
 #include "render.h"
 
 #include "cli.h"
+#include "jsonout.h"
 #include "load.h"
 
 #include <stdlib.h>
@@ -47,18 +48,17 @@ static void view(const ctl_record *r, struct recview *v)
 		snprintf(v->role, sizeof(v->role), "%s", kw);
 	else
 		snprintf(v->role, sizeof(v->role), "role %d", fn);
-	text_safe(ctl_tlv_str(ctl_rec_find(r, CTL_R_DNSNAME)), v->host, sizeof(v->host), false);
+	ctl_text_safe(ctl_tlv_str(ctl_rec_find(r, CTL_R_DNSNAME)), v->host, sizeof(v->host), 0);
 	if ((t = ctl_rec_find(r, CTL_R_IPADDRESS)) && t->len == 4 &&
 	    (t->val[0] | t->val[1] | t->val[2] | t->val[3]))
 		snprintf(v->ip, sizeof(v->ip), "%u.%u.%u.%u", t->val[0], t->val[1], t->val[2], t->val[3]);
 	if ((t = ctl_rec_find(r, CTL_R_SERIALNUMBER)))
 		ctl_hex_colon(t->val, t->len, v->serial, sizeof(v->serial));
-	text_safe(ctl_tlv_str(ctl_rec_find(r, CTL_R_SUBJECTNAME)), v->subject, sizeof(v->subject),
-		  false);
+	ctl_text_safe(ctl_tlv_str(ctl_rec_find(r, CTL_R_SUBJECTNAME)), v->subject, sizeof(v->subject), 0);
 	if (r->cert) {
 		ctl_certinfo ci;
 		if (!ctl_certinfo_get(r->cert, &ci, NULL)) {
-			iso_utc(ci.not_after, v->until, sizeof(v->until));
+			ctl_time_iso(ci.not_after, v->until, sizeof(v->until));
 			v->until[10] = '\0';   /* the date is enough here */
 			ctl_certinfo_free(&ci);
 		}
@@ -78,19 +78,21 @@ void print_held_signers(FILE *out, const char *prefix, const ctl_held *h, bool i
 		itl ? "ITL" : "CTL");
 	for (size_t i = 0; i < t->n; i++) {
 		const ctl_anchor *a = &t->a[i];
-		char subj[1024] = "", hex[128] = "";
+		char subj[1024] = "", hex[128] = "", unusable[CTL_TEXT_ROOM(sizeof(a->unusable))];
 		const char *kw = ctl_role_keyword((unsigned)a->role);
 
 		if (a->cert) {
 			char *s = ctl_name_string(X509_get_subject_name(a->cert));
 			if (s)
-				text_safe(s, subj, sizeof(subj), false);
+				ctl_text_safe(s, subj, sizeof(subj), 0);
 			free(s);
 		}
 		ctl_hex_colon(a->serial, a->serial_len, hex, sizeof(hex));
 		fprintf(out, "%s  record %d of %s: %s %s%sserial %s%s%s%s\n", prefix, a->record,
 			a->source, kw ? kw : "?", subj, subj[0] ? ", " : "", hex,
-			a->unusable[0] ? " (not usable: " : "", a->unusable, a->unusable[0] ? ")" : "");
+			a->unusable[0] ? " (not usable: " : "",
+			ctl_text_safe(a->unusable, unusable, sizeof(unusable), 0),
+			a->unusable[0] ? ")" : "");
 	}
 	ctl_trust_free(t);
 }
@@ -134,7 +136,7 @@ static void header_line(FILE *out, const char *indent, const char *what, const c
 		if (!t) {
 			snprintf(o, 256, "absent");
 		} else if (tag == CTL_H_TIMESTAMP && ctl_tlv_u32(t, &ts)) {
-			iso_utc((time_t)ts, o, 256);
+			ctl_time_iso((time_t)ts, o, 256);
 		} else if (tag == CTL_H_DIGESTALGORITHM && ctl_tlv_u8(t, &u)) {
 			const char *nm = ctl_digest_code_name(u);
 			snprintf(o, 256, "%u (%s)", u, nm ? nm : "unknown");
@@ -143,7 +145,7 @@ static void header_line(FILE *out, const char *indent, const char *what, const c
 		} else if (t->len == 2 && tag != CTL_H_FILENAME) {
 			snprintf(o, 256, "%u.%u", t->val[0], t->val[1]);
 		} else {
-			text_safe(ctl_tlv_str(t), o, 256, false);
+			ctl_text_safe(ctl_tlv_str(t), o, 256, 0);
 		}
 	}
 	fprintf(out, "%s%-9s %s -> %s\n", indent, what, x, y);
@@ -154,7 +156,7 @@ static void signer_of(const ctl_file *f, char *out, size_t n)
 	char name[1024], hex[128] = "";
 	const ctl_tlv *s = ctl_hdr_find(f, CTL_H_SERIALNUMBER);
 
-	text_safe(ctl_tlv_str(ctl_hdr_find(f, CTL_H_SIGNERNAME)), name, sizeof(name), false);
+	ctl_text_safe(ctl_tlv_str(ctl_hdr_find(f, CTL_H_SIGNERNAME)), name, sizeof(name), 0);
 	if (s)
 		ctl_hex_colon(s->val, s->len, hex, sizeof(hex));
 	snprintf(out, n, "%s (serial %s)", name, hex);

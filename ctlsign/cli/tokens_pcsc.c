@@ -159,7 +159,7 @@ static void render_text(FILE *out, const struct ctl_pcsc_scan *scan,
 			const struct ctl_profile_set *profiles,
 			const char *const *models, size_t n_models)
 {
-	char atr[3 * CTL_ATR_MAX + 1], mw[400];
+	char atr[3 * CTL_ATR_MAX + 1], mw[400], a[CTL_TEXT_ROOM(400)], b[CTL_TEXT_ROOM(400)];
 
 	if (scan->state == CTL_PCSC_NO_SERVICE) {
 		fprintf(out, "PC/SC: " MSG_NO_SERVICE "\n");
@@ -173,7 +173,7 @@ static void render_text(FILE *out, const struct ctl_pcsc_scan *scan,
 	for (size_t i = 0; i < scan->n_readers; i++) {
 		const struct ctl_pcsc_reader *r = &scan->readers[i];
 
-		fprintf(out, "  %s\n", r->name);
+		fprintf(out, "  %s\n", ctl_text_safe(r->name, a, sizeof(a), 0));
 		switch (r->card) {
 		case CTL_CARD_ABSENT:
 			fprintf(out, "    card:     none\n");
@@ -190,14 +190,16 @@ static void render_text(FILE *out, const struct ctl_pcsc_scan *scan,
 		fprintf(out, "    card:     present%s\n", r->in_use ? " (in use by another program)" : "");
 		fprintf(out, "    ATR:      %s\n", ctl_atr_format(r->atr, r->atr_len, atr, sizeof(atr)));
 		if (r->profile)
-			fprintf(out, "    token:    %s (%s)\n", r->profile->name, r->pattern->label);
+			fprintf(out, "    token:    %s (%s)\n", ctl_text_safe(r->profile->name, a, sizeof(a), 0),
+				ctl_text_safe(r->pattern->label, b, sizeof(b), 0));
 		else if (profiles)
 			fprintf(out, "    token:    unknown card\n");
 		else
 			fprintf(out, "    token:    not identified (no token profiles loaded)\n");
 		if (needs_hint(r, models, n_models)) {
 			middleware_text(r->profile, mw, sizeof(mw));
-			fprintf(out, "    hint:     no PKCS#11 module shows this token: install %s\n", mw);
+			fprintf(out, "    hint:     no PKCS#11 module shows this token: install %s\n",
+				ctl_text_safe(mw, a, sizeof(a), 0));
 		}
 	}
 }

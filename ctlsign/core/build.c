@@ -125,7 +125,7 @@ ctl_status ctl_cert_load(const char *path, X509 **out, ctl_err *err)
 	*out = NULL;
 	if ((rc = ctl_read_file(path, 1u << 20, &buf, &len, err)))
 		return rc;
-	if (len >= 10 && memmem(buf, len, "-----BEGIN", 10)) {
+	if (ctl_is_pem(buf, len)) {
 		BIO *b = BIO_new_mem_buf(buf, (int)len);
 		x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
 		BIO_free(b);
@@ -370,12 +370,11 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err)
 			continue;
 		total += (size_t)i2d_X509(e->cert, NULL) * 2;
 		if ((!e->subject_str &&
-		     (rc = ctl_name_check(X509_get_subject_name(e->cert), "subject", err))) ||
+		     ctl_name_check(X509_get_subject_name(e->cert), "subject", err)) ||
 		    (!e->issuer_str &&
-		     (rc = ctl_name_check(X509_get_issuer_name(e->cert), "issuer", err)))) {
-			char m[CTL_ERR_MSG];
-			snprintf(m, sizeof(m), "%s", err->msg);
-			return ctl_err_set(err, rc, -1, -1, (int)i + 1, "`%s': %s", src, m);
+		     ctl_name_check(X509_get_issuer_name(e->cert), "issuer", err))) {
+			err->record = (int)i + 1;
+			return ctl_err_wrap(err, "`%s'", src);
 		}
 		if (ctl_certinfo_get(e->cert, &ci, err))
 			return err->status;
@@ -383,9 +382,7 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err)
 			ec = true;
 		if (ci.not_after != (time_t)-1 && ci.not_after < s->now) {
 			char when[32];
-			struct tm tm;
-			gmtime_r(&ci.not_after, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+			ctl_date_iso(ci.not_after, when, sizeof(when));
 			if (!s->allow_expired) {
 				ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
 					    "`%s' (%s record %zu, %s) expired on %s; phones would reject it "
@@ -489,10 +486,8 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 
 	for (size_t i = 0; i < s->n; i++) {
 		if ((rc = ctl_record_bytes(&s->e[i], &rb, &rn, err))) {
-			char m[CTL_ERR_MSG];
-			snprintf(m, sizeof(m), "%s", err->msg);
-			ctl_err_set(err, rc, -1, -1, (int)i + 1, "`%s': %s",
-				    s->e[i].source ? s->e[i].source : "record", m);
+			err->record = (int)i + 1;
+			ctl_err_wrap(err, "`%s'", s->e[i].source ? s->e[i].source : "record");
 			goto out;
 		}
 		bb_put(&recs, rb, rn);
@@ -606,10 +601,8 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 
 	/* What phones will do with it: parse and verify, or nothing leaves. */
 	if (ctl_parse(file.p, file.n, &check, err)) {
-		char m[CTL_ERR_MSG];
-		snprintf(m, sizeof(m), "%s", err->msg);
-		rc = ctl_err_set(err, CTL_E_INTERNAL, err->offset, err->tag, err->record,
-				 "the built file does not parse: %s", m);
+		err->status = CTL_E_INTERNAL;
+		rc = ctl_err_wrap(err, "the built file does not parse");
 		goto out;
 	}
 	if (ctl_verify(file.p, file.n, check, NULL, s->now, &vr, err) ||

@@ -139,23 +139,6 @@ uint8_t *ctl_serial_bytes(const X509 *cert, size_t *n)
 	return out;
 }
 
-void ctl_hex_colon(const uint8_t *p, size_t n, char *out, size_t outsz)
-{
-	size_t o = 0;
-
-	if (!outsz)
-		return;
-	out[0] = '\0';
-	for (size_t i = 0; i < n && o + 4 <= outsz; i++) {
-		static const char hx[] = "0123456789ABCDEF";
-		if (i)
-			out[o++] = ':';
-		out[o++] = hx[p[i] >> 4];
-		out[o++] = hx[p[i] & 15];
-		out[o] = '\0';
-	}
-}
-
 static time_t asn1_time(const ASN1_TIME *t)
 {
 	struct tm tm;

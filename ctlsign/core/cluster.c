@@ -15,6 +15,8 @@
 #include "cluster.h"
 
 #include "format.h"
+#include "io.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -27,10 +29,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#define CLUSTER_FILE_MAX (1024L * 1024L)
+#define CLUSTER_FILE_MAX (1024u * 1024u)
 #define SECTION_NAME_MAX 63
 #define HOST_MAX 253
 #define SHOW_MAX 80         /* input echoed in messages is cut here */
+#define SHOW_ROOM CTL_TEXT_EXCERPT_ROOM(SHOW_MAX)
 
 enum sec_kind { SEC_NONE, SEC_CLUSTER, SEC_NODE, SEC_TFTP, SEC_FIREWALL, SEC_APP, SEC_TOKEN };
 
@@ -113,22 +116,11 @@ struct parse {
 
 /* ---- messages ---- */
 
-/* Copy input into buf for a message: control bytes become '?', long input
- * is cut, so a hostile file cannot drive the terminal or flood it. */
+/* Input for a message: cut and cleaned (text.h), so a hostile file can
+ * neither drive the terminal nor flood it. */
 static const char *show(char *buf, size_t n, const char *s, size_t len)
 {
-	size_t i, o = 0, max = n - 4;
-
-	if (max > SHOW_MAX)
-		max = SHOW_MAX;
-	for (i = 0; i < len && o < max; i++)
-		buf[o++] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-	if (i < len) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
+	return ctl_text_excerpt(s, len, SHOW_MAX, buf, n);
 }
 
 #define SHOW(buf, s) show(buf, sizeof(buf), (s), strlen(s))
@@ -150,7 +142,7 @@ static int vfail(struct parse *p, ctl_status st, const char *prefix, const char 
 __attribute__((format(printf, 4, 5)))
 static int fail_key(struct parse *p, int line, const char *key, const char *fmt, ...)
 {
-	char prefix[CTL_ERR_MSG], k[SHOW_MAX + 4];
+	char prefix[CTL_ERR_MSG], k[SHOW_ROOM];
 	va_list ap;
 	int r;
 
@@ -165,7 +157,7 @@ static int fail_key(struct parse *p, int line, const char *key, const char *fmt,
 __attribute__((format(printf, 4, 5)))
 static int fail_sec(struct parse *p, int line, const char *sec, const char *fmt, ...)
 {
-	char prefix[CTL_ERR_MSG], s[SHOW_MAX + 4];
+	char prefix[CTL_ERR_MSG], s[SHOW_ROOM];
 	va_list ap;
 	int r;
 
@@ -358,7 +350,7 @@ static int set_path(struct parse *p, const char *key, char **slot, const char *v
 static int set_ipv4(struct parse *p, const char *key, bool *has, uint8_t ip[4], const char *value)
 {
 	struct in_addr a;
-	char v[SHOW_MAX + 4];
+	char v[SHOW_ROOM];
 
 	if (inet_pton(AF_INET, value, &a) != 1)
 		return fail_key(p, p->lineno, key, "`%s' is not an IPv4 address "
@@ -370,7 +362,7 @@ static int set_ipv4(struct parse *p, const char *key, bool *has, uint8_t ip[4], 
 
 static int set_host(struct parse *p, const char *key, char **slot, const char *value)
 {
-	char v[SHOW_MAX + 4];
+	char v[SHOW_ROOM];
 
 	if (!valid_host(value))
 		return fail_key(p, p->lineno, key, "`%s' is not a host name "
@@ -382,7 +374,7 @@ static int set_host(struct parse *p, const char *key, char **slot, const char *v
 static int set_roles(struct parse *p, const char *key, unsigned *roles, const char *value)
 {
 	const char *s = value;
-	char v[SHOW_MAX + 4];
+	char v[SHOW_ROOM];
 	unsigned bits = 0;
 
 	for (;;) {
@@ -416,7 +408,7 @@ static int set_roles(struct parse *p, const char *key, unsigned *roles, const ch
 
 static int set_bool(struct parse *p, const char *key, bool *out, const char *value)
 {
-	char v[SHOW_MAX + 4];
+	char v[SHOW_ROOM];
 
 	if (strcasecmp(value, "yes") == 0)
 		*out = true;
@@ -430,7 +422,7 @@ static int set_bool(struct parse *p, const char *key, bool *out, const char *val
 static int set_release(struct parse *p, const char *key, const char *value)
 {
 	ctl_release r;
-	char v[SHOW_MAX + 4];
+	char v[SHOW_ROOM];
 
 	if (!ctl_release_parse(value, &r))
 		return fail_key(p, p->lineno, key, "`%s' is not a release: write it as CUCM "
@@ -454,7 +446,7 @@ static int set_release(struct parse *p, const char *key, const char *value)
 static int set_choice(struct parse *p, const char *key, int *idx, const char *value,
 		      const char *const *choices, const char *listed)
 {
-	char v[SHOW_MAX + 4];
+	char v[SHOW_ROOM];
 	size_t i;
 
 	for (i = 0; choices[i]; i++)
@@ -467,7 +459,7 @@ static int set_choice(struct parse *p, const char *key, int *idx, const char *va
 
 static int set_signer(struct parse *p, const char *key, const char *value)
 {
-	char v[SHOW_MAX + 4];
+	char v[SHOW_ROOM];
 
 	p->signer_line = p->lineno;
 	if (strcasecmp(value, "itlrecovery") == 0) {
@@ -596,7 +588,7 @@ static void *grow(void *arr, size_t n, size_t size)
 /* A "[...]" line, already stripped of comments and blanks. */
 static int open_section(struct parse *p, const char *s, size_t len)
 {
-	char text[SHOW_MAX + 4];
+	char text[SHOW_ROOM];
 	const char *in, *word_end, *name;
 	size_t in_len, word_len, name_len, i;
 	enum sec_kind kind = SEC_NONE;
@@ -759,7 +751,7 @@ static char *read_line(char *str, int num, void *stream)
 		if (!open_section(p, s, len))
 			return NULL;
 	} else if (len && !memchr(s, '=', len) && !memchr(s, ':', len)) {
-		char text[SHOW_MAX + 4];
+		char text[SHOW_ROOM];
 
 		fail_at(p, CTL_E_MALFORMED, p->lineno, "expected `key = value', `[section]' "
 			"or a comment, not `%s'", show(text, sizeof(text), s, len));
@@ -895,7 +887,7 @@ static int on_value(void *user, const char *section, const char *name, const cha
 	case K_CURRENT_ITL:
 		return set_held(p, key, &c->current_itl, value);
 	case K_URI: {
-		char v[SHOW_MAX + 4];
+		char v[SHOW_ROOM];
 
 		if (!valid_pkcs11_uri(value))
 			return fail_key(p, line, key, "`%s' is not a PKCS#11 URI "
@@ -913,47 +905,15 @@ static int on_value(void *user, const char *section, const char *name, const cha
 /* The whole file, bounded: a cluster file is a few KB. */
 static int slurp(struct parse *p, char **buf, size_t *len)
 {
-	struct stat st;
-	FILE *f = fopen(p->path, "rb");
-	size_t n;
-	char *b = NULL;
-	int e;
+	uint8_t *b = NULL;
+	ctl_err e;
+	ctl_status st = ctl_read_file(p->path, CLUSTER_FILE_MAX, &b, len, &e);
 
-	if (!f)
-		return fail_at(p, CTL_E_IO, 0, "cannot open: %s", strerror(errno));
-	if (fstat(fileno(f), &st) != 0) {
-		e = errno;
-		fclose(f);
-		return fail_at(p, CTL_E_IO, 0, "cannot read: %s", strerror(e));
-	}
-	if (S_ISDIR(st.st_mode)) {
-		fclose(f);
-		return fail_at(p, CTL_E_IO, 0, "cannot read: it is a directory");
-	}
-	if (S_ISREG(st.st_mode) && st.st_size > CLUSTER_FILE_MAX) {
-		fclose(f);
-		return fail_at(p, CTL_E_MALFORMED, 0, "%lld bytes: too large for a cluster file "
-			       "(at most 1 MiB)", (long long)st.st_size);
-	}
-	b = malloc(CLUSTER_FILE_MAX + 1);
-	if (!b) {
-		fclose(f);
-		return fail_oom(p);
-	}
-	n = fread(b, 1, CLUSTER_FILE_MAX + 1, f);
-	e = errno;
-	if (ferror(f)) {
-		fclose(f);
-		free(b);
-		return fail_at(p, CTL_E_IO, 0, "cannot read: %s", strerror(e));
-	}
-	fclose(f);
-	if (n > CLUSTER_FILE_MAX) {   /* grew since fstat, or not a regular file */
-		free(b);
-		return fail_at(p, CTL_E_MALFORMED, 0, "too large for a cluster file (at most 1 MiB)");
-	}
-	*buf = b;
-	*len = n;
+	if (st == CTL_E_MALFORMED)   /* the size limit: the reader's only refusal */
+		return fail_at(p, st, 0, "too large for a cluster file (at most 1 MiB)");
+	if (st)
+		return fail_at(p, st, 0, "%s", e.msg);
+	*buf = (char *)b;
 	return 1;
 }
 

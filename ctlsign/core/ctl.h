@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "format.h"
+#include "util.h"
 
 typedef enum {
 	CTL_TLV_PLAIN = 0,   /* tag, length, value */
@@ -96,8 +97,6 @@ char *ctl_name_string(const X509_NAME *name);
 ctl_status ctl_name_check(const X509_NAME *name, const char *what, ctl_err *err);
 /* Unsigned big-endian magnitude of a certificate serial. malloc'd, *n >= 1. */
 uint8_t *ctl_serial_bytes(const X509 *cert, size_t *n);
-/* "AA:BB:..." upper case. */
-void ctl_hex_colon(const uint8_t *p, size_t n, char *out, size_t outsz);
 /* Parse a DER certificate that must fill exactly len bytes. */
 X509 *ctl_der_cert(const uint8_t *p, size_t len);
 

@@ -33,6 +33,38 @@ ctl_status ctl_err_set(ctl_err *e, ctl_status st, long offset, int tag,
 	return st;
 }
 
+/* Append s to a message at o, cut to CTL_ERR_MSG; returns the new end. */
+static size_t put(char *msg, size_t o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > CTL_ERR_MSG - 1 - o)
+		n = CTL_ERR_MSG - 1 - o;
+	memcpy(msg + o, s, n);
+	msg[o + n] = '\0';
+	return o + n;
+}
+
+ctl_status ctl_err_wrap(ctl_err *e, const char *fmt, ...)
+{
+	char ctx[CTL_ERR_MSG], msg[CTL_ERR_MSG];
+	size_t o;
+	va_list ap;
+
+	if (!e)
+		return CTL_E_INTERNAL;
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+	memcpy(msg, e->msg, sizeof(msg));
+	msg[sizeof(msg) - 1] = '\0';
+	/* "CONTEXT: message", cut to the buffer. */
+	o = put(e->msg, 0, ctx);
+	o = put(e->msg, o, ": ");
+	put(e->msg, o, msg);
+	return e->status;
+}
+
 ctl_status ctl_err_ssl(ctl_err *e, ctl_status st, const char *fmt, ...)
 {
 	va_list ap;

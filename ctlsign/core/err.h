@@ -34,6 +34,11 @@ void ctl_err_clear(ctl_err *e);
 ctl_status ctl_err_set(ctl_err *e, ctl_status st, long offset, int tag,
 		       int record, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Put context in front of the message of an error already set: "CONTEXT:
+ * message" (cut to CTL_ERR_MSG). Status, offset, tag and record stay.
+ * Returns the status. */
+ctl_status ctl_err_wrap(ctl_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Like ctl_err_set, appending the first OpenSSL error queue entry. */
 ctl_status ctl_err_ssl(ctl_err *e, ctl_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -1,6 +1,8 @@
 /* Downloads from a cluster's TFTP service (TFTP or HTTP) through libcurl. */
 #include "fetch.h"
 
+#include "util.h"
+
 #include "io.h"
 
 #include <curl/curl.h>
@@ -67,36 +69,9 @@ bool ctl_hostport_parse(const char *in, char *host, size_t hostsz, unsigned *por
 	return true;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 bool ctl_fingerprint_parse(const char *in, uint8_t out[32])
 {
-	size_t n = 0;
-	const char *s = in;
-	bool colons = strchr(in, ':') != NULL;
-
-	while (*s) {
-		int hi, lo;
-
-		if (n == 32)
-			return false;
-		if (colons && n > 0) {
-			if (*s != ':')
-				return false;
-			s++;
-		}
-		if ((hi = hexval((unsigned char)s[0])) < 0 || (lo = hexval((unsigned char)s[1])) < 0)
-			return false;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	return n == 32;
+	return ctl_hex_decode(in, strchr(in, ':') ? ':' : 0, out, 32);
 }
 
 /* ---- libcurl ------------------------------------------------------------- */

@@ -3,6 +3,8 @@
  * strings. */
 #include "identity.h"
 
+#include "util.h"
+
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 
@@ -75,14 +77,6 @@ static void fold(char *s)
 	*o = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* The value part of one attribute: Cisco's quotes (a closing quote may be
  * missing) and RFC 4514 backslash escapes removed. */
 static char *unquote(const char *s, size_t n)
@@ -98,7 +92,8 @@ static char *unquote(const char *s, size_t n)
 		if (s[i] == '"')
 			continue;
 		if (s[i] == '\\' && i + 1 < n) {
-			int h = hexval(s[i + 1]), l = i + 2 < n ? hexval(s[i + 2]) : -1;
+			int h = ctl_hex_digit((unsigned char)s[i + 1]),
+			    l = i + 2 < n ? ctl_hex_digit((unsigned char)s[i + 2]) : -1;
 			if (h >= 0 && l >= 0) {
 				*o++ = (char)(h * 16 + l);
 				i += 2;

@@ -36,14 +36,10 @@ static ctl_status add(const ctl_cluster *c, ctl_spec *s, int role, const char *h
 		      const char *key, ctl_err *err)
 {
 	X509 *x = NULL;
-	ctl_status rc;
 
-	if (!blank && (rc = ctl_cert_load(cert, &x, err))) {
-		char m[CTL_ERR_MSG];
-		snprintf(m, sizeof(m), "%s", err->msg);
-		return ctl_err_set(err, rc, -1, -1, -1, "%s:%d: key `%s': `%s': %s", c->path,
-				   src ? src->line : 0, key, cert, m);
-	}
+	if (!blank && ctl_cert_load(cert, &x, err))
+		return ctl_err_wrap(err, "%s:%d: key `%s': `%s'", c->path, src ? src->line : 0, key,
+				    cert);
 	return ctl_spec_add(s, role, host, ip, x, blank, cert, err);
 }
 
@@ -330,10 +326,7 @@ ctl_status ctl_plan_tvs_view(const ctl_cluster *c, ctl_tvs_view *v, ctl_err *err
 			if (!certs[k])
 				continue;
 			if ((rc = ctl_cert_load(certs[k], &x, err))) {
-				char m[CTL_ERR_MSG];
-				snprintf(m, sizeof(m), "%s", err->msg);
-				rc = ctl_err_set(err, rc, -1, -1, -1, "%s:%d: `%s': %s", c->path,
-						 n->src.line, certs[k], m);
+				ctl_err_wrap(err, "%s:%d: `%s'", c->path, n->src.line, certs[k]);
 				break;
 			}
 			rc = ctl_tvs_view_add(v, k == 0, x, n->host, err);
@@ -344,10 +337,8 @@ ctl_status ctl_plan_tvs_view(const ctl_cluster *c, ctl_tvs_view *v, ctl_err *err
 		X509 *x = NULL;
 
 		if ((rc = ctl_cert_load(c->tokens[i].cert, &x, err))) {
-			char m[CTL_ERR_MSG];
-			snprintf(m, sizeof(m), "%s", err->msg);
-			rc = ctl_err_set(err, rc, -1, -1, -1, "%s:%d: `%s': %s", c->path,
-					 c->tokens[i].src.line, c->tokens[i].cert, m);
+			ctl_err_wrap(err, "%s:%d: `%s'", c->path, c->tokens[i].src.line,
+				     c->tokens[i].cert);
 			break;
 		}
 		rc = ctl_tvs_view_add(v, false, x, NULL, err);

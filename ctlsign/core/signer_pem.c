@@ -94,10 +94,7 @@ ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *
 		ctl_warn(w, "key file `%s' is readable by %s (mode %04o); chmod 600 it", key_path,
 			 (st.st_mode & 007) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777));
 	if ((rc = ctl_read_file(key_path, 1u << 20, &buf, &len, err))) {
-		char why[CTL_ERR_MSG];
-
-		snprintf(why, sizeof(why), "%s", err->msg);
-		ctl_err_set(err, rc, -1, -1, -1, "key file `%s': %s", key_path, why);
+		ctl_err_wrap(err, "key file `%s'", key_path);
 		goto out;
 	}
 	if (!(bio = BIO_new_mem_buf(buf, (int)len))) {

@@ -197,7 +197,7 @@ ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
 		free(buf);
 		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 	}
-	if (len >= 10 && memmem(buf, len, "-----BEGIN", 10)) {
+	if (ctl_is_pem(buf, len)) {
 		BIO *bio = BIO_new_mem_buf(buf, (int)len);
 		X509 *x;
 
