@@ -1,12 +1,12 @@
 #include "profiles.h"
 
+#include "inifile.h"
 #include "io.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,25 +69,11 @@ struct atr_state {
 	int mask_line;
 };
 
-struct section_line {
-	char name[CTL_PROFILE_MAX_LINE];
-	int line;
-};
-
 struct parse_ctx {
-	const char *path;
-	const char *text;
-	size_t len, pos;
-	int line;                  /* line the reader handed out last */
+	ctl_ini *ini;              /* the reader: line numbers, the first failure */
 	struct ctl_profile *p;
 	struct atr_state *atr_st;  /* parallel to p->atrs */
 	int key_line[K_COUNT];     /* 0 = not seen */
-	struct section_line *sections;
-	size_t n_sections;
-	ctl_err *err;
-	int err_line;              /* line of the first error we recorded, 0 = none */
-	bool reader_failed;
-	bool oom;
 };
 
 const char *ctl_os_name(enum ctl_os os)
@@ -137,8 +123,8 @@ void ctl_profile_clear(struct ctl_profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Record the first error only: inih keeps calling us after a failure and the
- * first problem is the one worth reading. Returns 0 for inih. */
+/* "PATH:LINE: [section] key: problem"; the first failure is the one kept
+ * (inifile.h). Returns 0, to stop. */
 static int __attribute__((format(printf, 5, 6)))
 fail(struct parse_ctx *c, int line, const char *section, const char *key,
      const char *fmt, ...)
@@ -146,115 +132,26 @@ fail(struct parse_ctx *c, int line, const char *section, const char *key,
 	char what[CTL_ERR_MSG];
 	va_list ap;
 
-	if (c->err_line || c->reader_failed || c->oom)
-		return 0;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	c->err_line = line > 0 ? line : -1;
-	if (line > 0 && section && key)
-		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s:%d: [%s] %s: %s",
-			    c->path, line, section, key, what);
-	else if (line > 0 && section)
-		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s:%d: [%s]: %s",
-			    c->path, line, section, what);
-	else if (line > 0 && key)
-		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s:%d: %s: %s",
-			    c->path, line, key, what);
-	else if (line > 0)
-		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s:%d: %s",
-			    c->path, line, what);
-	else if (section && key)
-		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s: [%s] %s: %s",
-			    c->path, section, key, what);
-	else
-		ctl_err_set(c->err, CTL_E_MALFORMED, -1, -1, -1, "%s: %s", c->path, what);
-	return 0;
+	if (section && key)
+		return ctl_ini_fail(c->ini, CTL_E_MALFORMED, line, "[%s] %s: %s", section, key, what);
+	if (section)
+		return ctl_ini_fail(c->ini, CTL_E_MALFORMED, line, "[%s]: %s", section, what);
+	if (key)
+		return ctl_ini_fail(c->ini, CTL_E_MALFORMED, line, "%s: %s", key, what);
+	return ctl_ini_fail(c->ini, CTL_E_MALFORMED, line, "%s", what);
 }
 
 static int oom(struct parse_ctx *c)
 {
-	if (!c->oom)
-		ctl_err_set(c->err, CTL_E_INTERNAL, -1, -1, -1, "%s: out of memory", c->path);
-	c->oom = true;
-	return 0;
-}
-
-/* inih line reader over our buffer. It enforces what inih would otherwise
- * accept silently: over-long lines (split in two), NUL bytes, and indented
- * lines (continuations of the previous value). */
-static char *read_line(char *str, int num, void *stream)
-{
-	struct parse_ctx *c = stream;
-	size_t start = c->pos, end = c->pos, n;
-
-	if (c->pos >= c->len)
-		return NULL;
-	while (end < c->len && c->text[end] != '\n')
-		end++;
-	n = end - start;
-	c->line++;
-	if (memchr(c->text + start, '\0', n)) {
-		fail(c, c->line, NULL, NULL, "NUL byte in a text file");
-		c->reader_failed = true;
-		return NULL;
-	}
-	if (n > CTL_PROFILE_MAX_LINE || n + 2 > (size_t)num) {
-		fail(c, c->line, NULL, NULL, "line longer than %d characters",
-		     CTL_PROFILE_MAX_LINE);
-		c->reader_failed = true;
-		return NULL;
-	}
-	if (n > 0 && (c->text[start] == ' ' || c->text[start] == '\t')) {
-		size_t i = start;
-
-		while (i < end && isspace((unsigned char)c->text[i]))
-			i++;
-		if (i < end) {
-			fail(c, c->line, NULL, NULL,
-			     "indented line (continuation lines are not allowed)");
-			c->reader_failed = true;
-			return NULL;
-		}
-	}
-	memcpy(str, c->text + start, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
-	/* Remember where each section starts, for "missing key" errors (inih
-	 * skips a UTF-8 BOM on the first line; so do we). */
-	if (c->line == 1 && n >= 3 && !memcmp(c->text, "\xEF\xBB\xBF", 3)) {
-		start += 3;
-		n -= 3;
-	}
-	if (n > 0 && c->text[start] == '[') {
-		const char *close = memchr(c->text + start, ']', n);
-
-		if (close) {
-			struct section_line *s = realloc(c->sections,
-				(c->n_sections + 1) * sizeof(*s));
-
-			if (!s) {
-				oom(c);
-				c->reader_failed = true;
-				return NULL;
-			}
-			c->sections = s;
-			s += c->n_sections++;
-			snprintf(s->name, sizeof(s->name), "%.*s",
-				 (int)(close - c->text - start - 1), c->text + start + 1);
-			s->line = c->line;
-		}
-	}
-	c->pos = end < c->len ? end + 1 : end;
-	return str;
+	return ctl_ini_fail(c->ini, CTL_E_INTERNAL, 0, "out of memory");
 }
 
 static int section_line(const struct parse_ctx *c, const char *name)
 {
-	for (size_t i = 0; i < c->n_sections; i++)
-		if (!strcmp(c->sections[i].name, name))
-			return c->sections[i].line;
-	return 0;
+	return ctl_ini_section_line(c->ini, name);
 }
 
 static char *trimmed_dup(const char *s, size_t n)
@@ -291,7 +188,7 @@ static int parse_list(struct parse_ctx *c, const char *sec, const char *key,
 			return oom(c);
 		if (!*item) {
 			free(item);
-			return fail(c, c->line, sec, key, "empty item in `|' list");
+			return fail(c, ctl_ini_line(c->ini), sec, key, "empty item in `|' list");
 		}
 		v = realloc(out->v, (out->n + 1) * sizeof(*v));
 		if (!v) {
@@ -335,10 +232,10 @@ static int parse_hex_bytes(struct parse_ctx *c, const char *sec, const char *key
 		uint8_t byte;
 
 		if (!ctl_hex_pair(s, &byte))
-			return fail(c, c->line, sec, key,
+			return fail(c, ctl_ini_line(c->ini), sec, key,
 				    "byte %zu: expected two hex digits, got `%.2s'", n + 1, s);
 		if (n == CTL_ATR_MAX)
-			return fail(c, c->line, sec, key,
+			return fail(c, ctl_ini_line(c->ini), sec, key,
 				    "more than %d bytes (an ATR is at most %d)",
 				    CTL_ATR_MAX, CTL_ATR_MAX);
 		out[n++] = byte;
@@ -346,7 +243,7 @@ static int parse_hex_bytes(struct parse_ctx *c, const char *sec, const char *key
 		if (!*s)
 			break;
 		if (*s != ' ' || s[1] == ' ' || !s[1])
-			return fail(c, c->line, sec, key,
+			return fail(c, ctl_ini_line(c->ini), sec, key,
 				    "byte %zu: bytes must be separated by one space", n);
 		s++;
 	}
@@ -365,7 +262,7 @@ static void *list_array(struct parse_ctx *c, const char *sec, const char *key,
 		return NULL;
 	/* parse_list never yields an empty list; the analyzer cannot tell. */
 	if (!items->n) {
-		fail(c, c->line, sec, key, "empty list");
+		fail(c, ctl_ini_line(c->ini), sec, key, "empty list");
 		return NULL;
 	}
 	if (!(a = calloc(items->n, elsize)))
@@ -390,7 +287,7 @@ static int parse_usb_ids(struct parse_ctx *c, const char *sec, const char *key,
 		if (strlen(s) != 9 || s[4] != ':' || !ctl_hex_pair(s, &d[0]) ||
 		    !ctl_hex_pair(s + 2, &d[1]) || !ctl_hex_pair(s + 5, &d[2]) ||
 		    !ctl_hex_pair(s + 7, &d[3])) {
-			fail(c, c->line, sec, key, "`%s': expected VVVV:PPPP (hex)", s);
+			fail(c, ctl_ini_line(c->ini), sec, key, "`%s': expected VVVV:PPPP (hex)", s);
 			goto out;
 		}
 		p->usb_ids[i].vendor = (uint16_t)(d[0] << 8 | d[1]);
@@ -416,7 +313,7 @@ static int parse_key_sizes(struct parse_ctx *c, const char *sec, const char *key
 		long v;
 
 		if (!parse_int(items.v[i], 512, 16384, &v)) {
-			fail(c, c->line, sec, key,
+			fail(c, ctl_ini_line(c->ini), sec, key,
 			     "`%s': expected an RSA modulus size in bits (512-16384)",
 			     items.v[i]);
 			goto out;
@@ -441,7 +338,7 @@ static int parse_count(struct parse_ctx *c, const char *sec, const char *key,
 		return 1;
 	}
 	if (!parse_int(value, 1, 255, &v))
-		return fail(c, c->line, sec, key, "`%s': expected 1-255 or `%s'",
+		return fail(c, ctl_ini_line(c->ini), sec, key, "`%s': expected 1-255 or `%s'",
 			    value, none_word);
 	*out = (int)v;
 	return 1;
@@ -467,13 +364,13 @@ static int handle_fixed(struct parse_ctx *c, enum key_id k, const char *sec,
 		else if (!strcmp(value, "software"))
 			p->kind = CTL_KIND_SOFTWARE;
 		else
-			return fail(c, c->line, sec, key,
+			return fail(c, ctl_ini_line(c->ini), sec, key,
 				    "`%s': expected `usb-token' or `software'", value);
 		return 1;
 	case K_CONNECTION:
 		if (strcmp(value, "ccid") && strcmp(value, "vendor-driver") &&
 		    strcmp(value, "none"))
-			return fail(c, c->line, sec, key,
+			return fail(c, ctl_ini_line(c->ini), sec, key,
 				    "`%s': expected `ccid', `vendor-driver' or `none'", value);
 		return set_string(c, &p->connection, value);
 	case K_MIDDLEWARE: return set_string(c, &p->middleware, value);
@@ -490,7 +387,7 @@ static int handle_fixed(struct parse_ctx *c, enum key_id k, const char *sec,
 		else if (!strcmp(value, "no"))
 			p->pin_lock_permanent = false;
 		else
-			return fail(c, c->line, sec, key, "`%s': expected `yes' or `no'", value);
+			return fail(c, ctl_ini_line(c->ini), sec, key, "`%s': expected `yes' or `no'", value);
 		return 1;
 	case K_PIN_DEFAULT_NOTE: return set_string(c, &p->pin_default_note, value);
 	case K_PIN_NOTES: return set_string(c, &p->pin_notes, value);
@@ -504,7 +401,7 @@ static int handle_fixed(struct parse_ctx *c, enum key_id k, const char *sec,
 	case K_MODELS: return parse_list(c, sec, key, value, &p->models);
 	case K_COUNT: break;
 	}
-	return fail(c, c->line, sec, key, "internal: unhandled key");
+	return fail(c, ctl_ini_line(c->ini), sec, key, "internal: unhandled key");
 }
 
 static int valid_atr_id(const char *s)
@@ -527,13 +424,13 @@ static int handle_atr(struct parse_ctx *c, const char *sec, const char *key,
 	int k;
 
 	if (!valid_atr_id(id))
-		return fail(c, c->line, sec, NULL,
+		return fail(c, ctl_ini_line(c->ini), sec, NULL,
 			    "ATR section names are `atr:' + lower-case letters, digits, `-'");
 	for (k = 0; k < AK_COUNT; k++)
 		if (!strcmp(key, atr_keys[k]))
 			break;
 	if (k == AK_COUNT)
-		return fail(c, c->line, sec, key,
+		return fail(c, ctl_ini_line(c->ini), sec, key,
 			    "unknown key (expected label, bytes or mask)");
 	for (size_t i = 0; i < p->n_atrs; i++)
 		if (!strcmp(p->atrs[i].id, id)) {
@@ -562,7 +459,7 @@ static int handle_atr(struct parse_ctx *c, const char *sec, const char *key,
 		p->n_atrs++;
 	}
 	if (st->seen & (1u << k))
-		return fail(c, c->line, sec, key, "duplicate key");
+		return fail(c, ctl_ini_line(c->ini), sec, key, "duplicate key");
 	st->seen |= 1u << k;
 	switch (k) {
 	case AK_LABEL:
@@ -570,22 +467,21 @@ static int handle_atr(struct parse_ctx *c, const char *sec, const char *key,
 	case AK_BYTES:
 		return parse_hex_bytes(c, sec, key, value, pat->bytes, &pat->len);
 	default:
-		st->mask_line = c->line;
+		st->mask_line = ctl_ini_line(c->ini);
 		return parse_hex_bytes(c, sec, key, value, pat->mask, &st->mask_len);
 	}
 }
 
-static int handler(void *user, const char *section, const char *name,
+static int handler(ctl_ini *ini, void *user, const char *section, const char *name,
 		   const char *value)
 {
 	struct parse_ctx *c = user;
 
-	if (c->err_line || c->oom)
-		return 0;
+	(void)ini;
 	if (!*section)
-		return fail(c, c->line, NULL, name, "key outside a [section]");
+		return fail(c, ctl_ini_line(c->ini), NULL, name, "key outside a [section]");
 	if (!*value)
-		return fail(c, c->line, section, name, "empty value");
+		return fail(c, ctl_ini_line(c->ini), section, name, "empty value");
 	if (!strncmp(section, ATR_SECTION_PREFIX, strlen(ATR_SECTION_PREFIX)))
 		return handle_atr(c, section, name, value);
 	for (int k = 0; k < K_COUNT; k++) {
@@ -594,15 +490,15 @@ static int handler(void *user, const char *section, const char *name,
 		if (strcmp(name, keys[k].key))
 			continue;
 		if (c->key_line[k])
-			return fail(c, c->line, section, name,
+			return fail(c, ctl_ini_line(c->ini), section, name,
 				    "duplicate key (first at line %d)", c->key_line[k]);
-		c->key_line[k] = c->line;
+		c->key_line[k] = ctl_ini_line(c->ini);
 		return handle_fixed(c, (enum key_id)k, section, name, value);
 	}
 	for (int k = 0; k < K_COUNT; k++)
 		if (!strcmp(section, keys[k].section))
-			return fail(c, c->line, section, name, "unknown key");
-	return fail(c, c->line, section, name,
+			return fail(c, ctl_ini_line(c->ini), section, name, "unknown key");
+	return fail(c, ctl_ini_line(c->ini), section, name,
 		    "unknown section (expected profile, pin, modules, pkcs11 or atr:ID)");
 }
 
@@ -611,11 +507,11 @@ static void validate(struct parse_ctx *c)
 {
 	struct ctl_profile *p = c->p;
 
-	for (int k = 0; k < K_COUNT && !c->err_line; k++)
+	for (int k = 0; k < K_COUNT && !ctl_ini_failed(c->ini); k++)
 		if (keys[k].required && !c->key_line[k])
 			fail(c, section_line(c, keys[k].section), keys[k].section,
 			     keys[k].key, "missing key");
-	for (size_t i = 0; i < p->n_atrs && !c->err_line; i++) {
+	for (size_t i = 0; i < p->n_atrs && !ctl_ini_failed(c->ini); i++) {
 		struct ctl_atr_pattern *pat = &p->atrs[i];
 		struct atr_state *st = &c->atr_st[i];
 		char sec[CTL_PROFILE_MAX_LINE + 8];
@@ -648,7 +544,7 @@ static void validate(struct parse_ctx *c)
 				break;
 			}
 	}
-	if (c->err_line)
+	if (ctl_ini_failed(c->ini))
 		return;
 	if (p->kind == CTL_KIND_USB_TOKEN && !p->n_atrs && !p->n_usb_ids)
 		fail(c, section_line(c, "profile"), "profile", "kind",
@@ -663,50 +559,32 @@ ctl_status ctl_profile_parse(const char *path, const char *id, const char *text,
 {
 	struct parse_ctx c = {0};
 	struct ctl_profile p = {0};
-	ctl_status st = CTL_OK;
-	int rc;
+	ctl_ini ini;
+	ctl_ini_spec spec = {
+		.path = path, .max_line = CTL_PROFILE_MAX_LINE, .comment = ";", .indent = false,
+		.value = handler, .ctx = &c,
+	};
+	ctl_status st;
 
 	memset(out, 0, sizeof(*out));
-	c.path = path;
-	c.text = text;
-	c.len = len;
+	c.ini = &ini;
 	c.p = &p;
-	c.err = err;
 	p.id = strdup(id);
 	p.path = strdup(path);
 	if (!p.id || !p.path) {
-		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-		goto out;
+		ctl_profile_clear(&p);
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 	}
-	rc = ini_parse_stream(read_line, &c, handler, &c);
-	if (c.oom) {
-		st = CTL_E_INTERNAL;
-		goto out;
-	}
-	/* inih reports the first bad line; if that precedes our first error it
-	 * was a syntax error our handler and reader never saw. */
-	if (rc > 0 && (!c.err_line || rc < c.err_line)) {
-		c.err_line = 0;
-		c.reader_failed = false;
-		fail(&c, rc, NULL, NULL,
-		     "syntax error: expected `[section]', `key = value' or a comment");
-	} else if (rc < 0) {
-		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1,
-				 "%s: inih failed (%d)", path, rc);
-		goto out;
-	}
-	if (!c.err_line)
+	if (ctl_ini_read(&ini, &spec, text, len, err) == CTL_OK)
 		validate(&c);
-	if (c.err_line) {
-		st = CTL_E_MALFORMED;
-		goto out;
+	st = ctl_ini_status(&ini);
+	ctl_ini_done(&ini);
+	if (st == CTL_OK) {
+		*out = p;
+		memset(&p, 0, sizeof(p));
 	}
-	*out = p;
-	memset(&p, 0, sizeof(p));
-out:
 	ctl_profile_clear(&p);
 	free(c.atr_st);
-	free(c.sections);
 	return st;
 }
 

@@ -1,27 +1,18 @@
-/* The cluster description file (docs/cluster-file.md): INI through libinih,
- * read strictly, because a typo that silently drops a node or a certificate
- * ends up as a CTL that takes phones off the network.
- *
- * Line numbers: Debian's ini.h leaves INI_HANDLER_LINENO at 0 (its libinih1
- * happens to pass a line number anyway, but neither the header nor the .pc
- * file says so, and another build would not), and the handler never sees
- * section headers. So inih reads through ini_parse_stream() with our own
- * reader: one reader call is one line (the way inih counts), so the reader's
- * counter is the current line inside the handler. The reader also sees every
- * section header (empty and repeated ones included), strips comments and
- * indentation (no accidental continuation lines), and refuses lines inih would
- * split (it reads at most INI_MAX_LINE bytes at a time) instead of letting
- * them turn into two. */
+/* The cluster description file (docs/cluster-file.md): INI, read strictly
+ * (inifile.h: line numbers, NUL bytes, long lines, the first error), because
+ * a typo that silently drops a node or a certificate ends up as a CTL that
+ * takes phones off the network. Comments (`;' or `#', at the start of a
+ * line or after a blank) and indentation are dropped. */
 #include "cluster.h"
 
 #include "format.h"
+#include "inifile.h"
 #include "io.h"
 #include "text.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +21,7 @@
 #include <sys/stat.h>
 
 #define CLUSTER_FILE_MAX (1024u * 1024u)
+#define CLUSTER_LINE_MAX 198   /* what inih (INI_MAX_LINE 200) reads whole */
 #define SECTION_NAME_MAX 63
 #define HOST_MAX 253
 #define SHOW_MAX 80         /* input echoed in messages is cut here */
@@ -87,6 +79,7 @@ static const struct { const char *word; unsigned bits; } role_words[] = {
 struct seen_sec {
 	enum sec_kind kind;
 	char *name;            /* NULL for [cluster] */
+	size_t len;
 	int line;
 };
 
@@ -94,12 +87,9 @@ struct parse {
 	const char *path;      /* as the caller gave it: messages name it */
 	char *dir;             /* the file's folder, absolute */
 	ctl_cluster *c;
-	ctl_err *err;          /* may be NULL */
-	bool failed;
-	ctl_status status;     /* of the first failure */
-	/* reader */
-	const char *pos, *end;
-	int lineno;
+	ctl_ini ini;           /* the reader: line numbers, the first failure */
+	/* arrays grow by doubling: these are their capacities */
+	size_t cap_nodes, cap_extra, cap_tokens, cap_secs;
 	/* the section being read */
 	enum sec_kind kind;
 	size_t idx;            /* into c->nodes / c->extra / c->tokens */
@@ -125,66 +115,34 @@ static const char *show(char *buf, size_t n, const char *s, size_t len)
 
 #define SHOW(buf, s) show(buf, sizeof(buf), (s), strlen(s))
 
-static int vfail(struct parse *p, ctl_status st, const char *prefix, const char *fmt, va_list ap)
-{
-	char msg[CTL_ERR_MSG];
-
-	if (p->failed)
-		return 0;
-	p->failed = true;
-	p->status = st;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	ctl_err_set(p->err, st, -1, -1, -1, "%s%s", prefix, msg);
-	return 0;
-}
-
 /* "PATH:LINE: key `K': msg" */
 __attribute__((format(printf, 4, 5)))
 static int fail_key(struct parse *p, int line, const char *key, const char *fmt, ...)
 {
-	char prefix[CTL_ERR_MSG], k[SHOW_ROOM];
+	char msg[CTL_ERR_MSG], k[SHOW_ROOM];
 	va_list ap;
-	int r;
 
-	snprintf(prefix, sizeof(prefix), "%s:%d: key `%s': ", p->path, line, SHOW(k, key));
 	va_start(ap, fmt);
-	r = vfail(p, CTL_E_MALFORMED, prefix, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return r;
+	return ctl_ini_fail(&p->ini, CTL_E_MALFORMED, line, "key `%s': %s", SHOW(k, key), msg);
 }
 
 /* "PATH:LINE: section [S]: msg" */
 __attribute__((format(printf, 4, 5)))
 static int fail_sec(struct parse *p, int line, const char *sec, const char *fmt, ...)
 {
-	char prefix[CTL_ERR_MSG], s[SHOW_ROOM];
+	char msg[CTL_ERR_MSG], t[SHOW_ROOM];
 	va_list ap;
-	int r;
 
-	snprintf(prefix, sizeof(prefix), "%s:%d: section [%s]: ", p->path, line, SHOW(s, sec));
 	va_start(ap, fmt);
-	r = vfail(p, CTL_E_MALFORMED, prefix, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return r;
+	return ctl_ini_fail(&p->ini, CTL_E_MALFORMED, line, "section [%s]: %s", SHOW(t, sec), msg);
 }
 
 /* "PATH:LINE: msg" (line > 0) or "PATH: msg" (the whole file). */
-__attribute__((format(printf, 4, 5)))
-static int fail_at(struct parse *p, ctl_status st, int line, const char *fmt, ...)
-{
-	char prefix[CTL_ERR_MSG];
-	va_list ap;
-	int r;
-
-	if (line > 0)
-		snprintf(prefix, sizeof(prefix), "%s:%d: ", p->path, line);
-	else
-		snprintf(prefix, sizeof(prefix), "%s: ", p->path);
-	va_start(ap, fmt);
-	r = vfail(p, st, prefix, fmt, ap);
-	va_end(ap);
-	return r;
-}
+#define fail_at(p, st, line, ...) ctl_ini_fail(&(p)->ini, (st), (line), __VA_ARGS__)
 
 static int fail_oom(struct parse *p)
 {
@@ -342,7 +300,7 @@ static int set_str(struct parse *p, char **slot, char *dup)
 static int set_path(struct parse *p, const char *key, char **slot, const char *value)
 {
 	if (value[0] == '~')
-		return fail_key(p, p->lineno, key, "`~' is not expanded: write the full path, "
+		return fail_key(p, ctl_ini_line(&p->ini), key, "`~' is not expanded: write the full path, "
 				"or one relative to the cluster file's folder");
 	return set_str(p, slot, resolve(p, value));
 }
@@ -353,7 +311,7 @@ static int set_ipv4(struct parse *p, const char *key, bool *has, uint8_t ip[4], 
 	char v[SHOW_ROOM];
 
 	if (inet_pton(AF_INET, value, &a) != 1)
-		return fail_key(p, p->lineno, key, "`%s' is not an IPv4 address "
+		return fail_key(p, ctl_ini_line(&p->ini), key, "`%s' is not an IPv4 address "
 				"(four decimal numbers 0-255, e.g. 10.0.0.11)", SHOW(v, value));
 	memcpy(ip, &a.s_addr, 4);   /* network order: ip[0] is the first number */
 	*has = true;
@@ -365,7 +323,7 @@ static int set_host(struct parse *p, const char *key, char **slot, const char *v
 	char v[SHOW_ROOM];
 
 	if (!valid_host(value))
-		return fail_key(p, p->lineno, key, "`%s' is not a host name "
+		return fail_key(p, ctl_ini_line(&p->ini), key, "`%s' is not a host name "
 				"(letters, digits, `-', `_' and `.', at most %d characters)",
 				SHOW(v, value), HOST_MAX);
 	return set_str(p, slot, strdup(value));
@@ -395,13 +353,13 @@ static int set_roles(struct parse *p, const char *key, unsigned *roles, const ch
 			}
 		}
 		if (!known)
-			return fail_key(p, p->lineno, key, "unknown role `%s' "
+			return fail_key(p, ctl_ini_line(&p->ini), key, "unknown role `%s' "
 					"(roles are CCM, TFTP, CCM+TFTP, CAPF and TVS)",
 					show(v, sizeof(v), s, len));
 		s += len;
 	}
 	if (!bits)
-		return fail_key(p, p->lineno, key, "no role given (any of CCM, TFTP, CCM+TFTP, CAPF, TVS)");
+		return fail_key(p, ctl_ini_line(&p->ini), key, "no role given (any of CCM, TFTP, CCM+TFTP, CAPF, TVS)");
 	*roles = bits;
 	return 1;
 }
@@ -415,7 +373,7 @@ static int set_bool(struct parse *p, const char *key, bool *out, const char *val
 	else if (strcasecmp(value, "no") == 0)
 		*out = false;
 	else
-		return fail_key(p, p->lineno, key, "`%s' is not yes or no", SHOW(v, value));
+		return fail_key(p, ctl_ini_line(&p->ini), key, "`%s' is not yes or no", SHOW(v, value));
 	return 1;
 }
 
@@ -425,18 +383,18 @@ static int set_release(struct parse *p, const char *key, const char *value)
 	char v[SHOW_ROOM];
 
 	if (!ctl_release_parse(value, &r))
-		return fail_key(p, p->lineno, key, "`%s' is not a release: write it as CUCM "
+		return fail_key(p, ctl_ini_line(&p->ini), key, "`%s' is not a release: write it as CUCM "
 				"names it, e.g. 9.1(2), 10.5(2), 12.5, 14 or 14SU3 "
 				"(12.5.1.11900-146 is 12.5(1))", SHOW(v, value));
 	/* The presets differ inside these, so a guess could pick the wrong signer. */
 	if (r.major == 10 && !strchr(value, '.'))
-		return fail_key(p, p->lineno, key, "`%s' is ambiguous: write 10.0, 10.5(1) or 10.5(2)",
+		return fail_key(p, ctl_ini_line(&p->ini), key, "`%s' is ambiguous: write 10.0, 10.5(1) or 10.5(2)",
 				SHOW(v, value));
 	if (r.major == 10 && r.minor == 5 && !strchr(value, '('))
-		return fail_key(p, p->lineno, key, "`%s' is ambiguous: write 10.5(1) or 10.5(2) "
+		return fail_key(p, ctl_ini_line(&p->ini), key, "`%s' is ambiguous: write 10.5(1) or 10.5(2) "
 				"(ITLRecovery joined the tokenless CTL in 10.5(2))", SHOW(v, value));
 	if (r.major == 11 && !strchr(value, '.'))
-		return fail_key(p, p->lineno, key, "`%s' is ambiguous: write 11.0 or 11.5",
+		return fail_key(p, ctl_ini_line(&p->ini), key, "`%s' is ambiguous: write 11.0 or 11.5",
 				SHOW(v, value));
 	p->c->rel = r;
 	return set_str(p, &p->c->release, strdup(value));
@@ -454,14 +412,14 @@ static int set_choice(struct parse *p, const char *key, int *idx, const char *va
 			*idx = (int)i;
 			return 1;
 		}
-	return fail_key(p, p->lineno, key, "`%s' is not %s", SHOW(v, value), listed);
+	return fail_key(p, ctl_ini_line(&p->ini), key, "`%s' is not %s", SHOW(v, value), listed);
 }
 
 static int set_signer(struct parse *p, const char *key, const char *value)
 {
 	char v[SHOW_ROOM];
 
-	p->signer_line = p->lineno;
+	p->signer_line = ctl_ini_line(&p->ini);
 	if (strcasecmp(value, "itlrecovery") == 0) {
 		p->c->signer_kind = CTL_SIGNER_ITLRECOVERY;
 		return 1;
@@ -472,19 +430,19 @@ static int set_signer(struct parse *p, const char *key, const char *value)
 	}
 	if (strncasecmp(value, "token:", 6) == 0) {
 		if (!valid_name(value + 6, strlen(value + 6)))
-			return fail_key(p, p->lineno, key, "`%s': after `token:' comes the NAME "
+			return fail_key(p, ctl_ini_line(&p->ini), key, "`%s': after `token:' comes the NAME "
 					"of a [token NAME] section", SHOW(v, value));
 		p->c->signer_kind = CTL_SIGNER_TOKEN;
 		return set_str(p, &p->c->signer_token, strdup(value + 6));
 	}
 	if (strncasecmp(value, "pkcs11:", 7) == 0) {
 		if (!valid_pkcs11_uri(value))
-			return fail_key(p, p->lineno, key, "`%s' is not a PKCS#11 URI "
+			return fail_key(p, ctl_ini_line(&p->ini), key, "`%s' is not a PKCS#11 URI "
 					"(pkcs11:token=...;object=..., no blanks)", SHOW(v, value));
 		p->c->signer_kind = CTL_SIGNER_TOKEN;
 		return set_str(p, &p->c->signer_uri, strdup(value));
 	}
-	return fail_key(p, p->lineno, key, "`%s' is not itlrecovery, callmanager, "
+	return fail_key(p, ctl_ini_line(&p->ini), key, "`%s' is not itlrecovery, callmanager, "
 			"token:NAME or a pkcs11: URI", SHOW(v, value));
 }
 
@@ -576,35 +534,42 @@ static int close_section(struct parse *p)
 	return 1;
 }
 
-static void *grow(void *arr, size_t n, size_t size)
+/* Room for element n (zeroed) of an array of *cap: doubling, so that a
+ * file of many sections is read in linear time. */
+static void *grow(void *arr, size_t n, size_t *cap, size_t size)
 {
-	void *r = realloc(arr, (n + 1) * size);
+	void *r = arr;
 
-	if (r)
-		memset((char *)r + n * size, 0, size);
+	if (n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 8;
+
+		if (!(r = realloc(arr, nc * size)))
+			return NULL;
+		*cap = nc;
+	}
+	memset((char *)r + n * size, 0, size);
 	return r;
 }
 
-/* A "[...]" line, already stripped of comments and blanks. */
-static int open_section(struct parse *p, const char *s, size_t len)
+/* A "[...]" line: what is between the brackets. */
+static int open_section(ctl_ini *ini, void *ctx, const char *s, size_t len)
 {
+	struct parse *p = ctx;
 	char text[SHOW_ROOM];
 	const char *in, *word_end, *name;
 	size_t in_len, word_len, name_len, i;
 	enum sec_kind kind = SEC_NONE;
-	int line = p->lineno;
+	int line = ctl_ini_line(&p->ini);
 	ctl_cluster *c = p->c;
 	char *dup = NULL;
 	struct seen_sec *ss;
 
+	(void)ini;
 	if (!close_section(p))
 		return 0;
 	p->kind = SEC_NONE;
-	if (s[len - 1] != ']')
-		return fail_at(p, CTL_E_MALFORMED, line, "section header `%s' does not end with `]'",
-			       show(text, sizeof(text), s, len));
-	in = s + 1;
-	in_len = len - 2;
+	in = s;
+	in_len = len;
 	while (in_len && isspace((unsigned char)*in)) {
 		in++;
 		in_len--;
@@ -640,7 +605,7 @@ static int open_section(struct parse *p, const char *s, size_t len)
 		if (kind == SEC_CLUSTER && ss->kind == SEC_CLUSTER)
 			return fail_sec(p, line, p->sec_text, "repeated: [cluster] is already at line %d",
 					ss->line);
-		if (ss->name && name_len && strlen(ss->name) == name_len &&
+		if (ss->name && name_len && ss->len == name_len &&
 		    strncasecmp(ss->name, name, name_len) == 0)
 			return fail_sec(p, line, p->sec_text, "name `%s' is already used by "
 					"[%s %s] at line %d", ss->name, sec_words[ss->kind],
@@ -648,13 +613,14 @@ static int open_section(struct parse *p, const char *s, size_t len)
 	}
 	if (name_len && !(dup = strndup(name, name_len)))
 		return fail_oom(p);
-	ss = grow(p->secs, p->nsecs, sizeof(*p->secs));
+	ss = grow(p->secs, p->nsecs, &p->cap_secs, sizeof(*p->secs));
 	if (!ss) {
 		free(dup);
 		return fail_oom(p);
 	}
 	p->secs = ss;
 	p->secs[p->nsecs].kind = kind;
+	p->secs[p->nsecs].len = name_len;
 	p->secs[p->nsecs].line = line;
 	p->secs[p->nsecs].name = NULL;
 	p->nsecs++;
@@ -664,7 +630,7 @@ static int open_section(struct parse *p, const char *s, size_t len)
 	case SEC_CLUSTER:
 		break;
 	case SEC_NODE: {
-		ctl_cluster_node *n = grow(c->nodes, c->nnodes, sizeof(*c->nodes));
+		ctl_cluster_node *n = grow(c->nodes, c->nnodes, &p->cap_nodes, sizeof(*c->nodes));
 
 		if (!n)
 			goto oom;
@@ -677,7 +643,7 @@ static int open_section(struct parse *p, const char *s, size_t len)
 	case SEC_TFTP:
 	case SEC_FIREWALL:
 	case SEC_APP: {
-		ctl_cluster_extra *x = grow(c->extra, c->nextra, sizeof(*c->extra));
+		ctl_cluster_extra *x = grow(c->extra, c->nextra, &p->cap_extra, sizeof(*c->extra));
 
 		if (!x)
 			goto oom;
@@ -690,7 +656,7 @@ static int open_section(struct parse *p, const char *s, size_t len)
 		break;
 	}
 	case SEC_TOKEN: {
-		ctl_cluster_token *t = grow(c->tokens, c->ntokens, sizeof(*c->tokens));
+		ctl_cluster_token *t = grow(c->tokens, c->ntokens, &p->cap_tokens, sizeof(*c->tokens));
 
 		if (!t)
 			goto oom;
@@ -712,77 +678,23 @@ oom:
 	return fail_oom(p);
 }
 
-/* ---- inih callbacks ---- */
+/* ---- the values ---- */
 
-/* fgets-like: hand inih one line of the buffer, cleaned (see the top). */
-static char *read_line(char *str, int num, void *stream)
+static int on_value(ctl_ini *ini, void *ctx, const char *section, const char *name,
+		    const char *value)
 {
-	struct parse *p = stream;
-	const char *s, *e, *nl, *q;
-	size_t len;
-
-	if (p->failed || p->pos >= p->end)
-		return NULL;
-	s = p->pos;
-	nl = memchr(s, '\n', (size_t)(p->end - s));
-	e = nl ? nl : p->end;
-	p->pos = nl ? nl + 1 : p->end;
-	p->lineno++;
-	if (p->lineno == 1 && e - s >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3;
-	if (memchr(s, '\0', (size_t)(e - s))) {
-		fail_at(p, CTL_E_MALFORMED, p->lineno, "NUL byte: this is not a text file");
-		return NULL;
-	}
-	while (s < e && isspace((unsigned char)*s))
-		s++;
-	/* Comments: a line starting with `;' or `#', or either after a blank. */
-	if (s < e && (*s == ';' || *s == '#'))
-		e = s;
-	for (q = s + 1; q < e; q++)
-		if ((*q == ';' || *q == '#') && (q[-1] == ' ' || q[-1] == '\t')) {
-			e = q;
-			break;
-		}
-	while (e > s && isspace((unsigned char)e[-1]))
-		e--;
-	len = (size_t)(e - s);
-	if (len && *s == '[') {
-		if (!open_section(p, s, len))
-			return NULL;
-	} else if (len && !memchr(s, '=', len) && !memchr(s, ':', len)) {
-		char text[SHOW_ROOM];
-
-		fail_at(p, CTL_E_MALFORMED, p->lineno, "expected `key = value', `[section]' "
-			"or a comment, not `%s'", show(text, sizeof(text), s, len));
-		return NULL;
-	}
-	if (num < 2 || len > (size_t)num - 2) {
-		fail_at(p, CTL_E_MALFORMED, p->lineno, "line is %zu characters long; at most %d "
-			"fit (comments and indentation do not count)", len, num - 2);
-		return NULL;
-	}
-	memcpy(str, s, len);
-	str[len] = '\n';
-	str[len + 1] = '\0';
-	return str;
-}
-
-static int on_value(void *user, const char *section, const char *name, const char *value)
-{
-	struct parse *p = user;
+	struct parse *p = ctx;
 	ctl_cluster *c = p->c;
 	ctl_cluster_node *n = NULL;
 	ctl_cluster_extra *x = NULL;
 	ctl_cluster_token *t = NULL;
 	char known[256] = "";
 	const char *key;
-	int id, line = p->lineno;
+	int id, line = ctl_ini_line(&p->ini);
 	size_t used = 0;
 
+	(void)ini;
 	(void)section;   /* ours is p->kind/p->idx, which also saw empty sections */
-	if (p->failed)
-		return 0;
 	if (p->kind == SEC_NONE)
 		return fail_key(p, line, name, "comes before any section: put it under "
 				"[cluster] or a [node NAME]");
@@ -903,18 +815,18 @@ static int on_value(void *user, const char *section, const char *name, const cha
 /* ---- entry points ---- */
 
 /* The whole file, bounded: a cluster file is a few KB. */
-static int slurp(struct parse *p, char **buf, size_t *len)
+static ctl_status slurp(const char *path, char **buf, size_t *len, ctl_err *err)
 {
 	uint8_t *b = NULL;
-	ctl_err e;
-	ctl_status st = ctl_read_file(p->path, CLUSTER_FILE_MAX, &b, len, &e);
+	ctl_status st = ctl_read_file(path, CLUSTER_FILE_MAX, &b, len, err);
 
 	if (st == CTL_E_MALFORMED)   /* the size limit: the reader's only refusal */
-		return fail_at(p, st, 0, "too large for a cluster file (at most 1 MiB)");
+		return ctl_err_set(err, st, -1, -1, -1,
+				   "%s: too large for a cluster file (at most 1 MiB)", path);
 	if (st)
-		return fail_at(p, st, 0, "%s", e.msg);
+		return ctl_err_wrap(err, "%s", path);
 	*buf = (char *)b;
-	return 1;
+	return CTL_OK;
 }
 
 static char *folder_of(const char *path)
@@ -960,9 +872,13 @@ static int finish(struct parse *p)
 ctl_status ctl_cluster_load(const char *path, ctl_cluster **out, ctl_err *err)
 {
 	struct parse p;
+	ctl_ini_spec spec = {
+		.path = path, .max_line = CLUSTER_LINE_MAX, .comment = ";#", .indent = true,
+		.section = open_section, .value = on_value, .ctx = &p,
+	};
 	char *buf = NULL;
 	size_t len = 0;
-	int rc;
+	ctl_status st;
 
 	ctl_err_clear(err);
 	if (out)
@@ -971,40 +887,33 @@ ctl_status ctl_cluster_load(const char *path, ctl_cluster **out, ctl_err *err)
 		return ctl_err_set(err, CTL_E_USAGE, -1, -1, -1, "ctl_cluster_load: no path or output");
 	memset(&p, 0, sizeof(p));
 	p.path = path;
-	p.err = err;
-
-	if (!slurp(&p, &buf, &len))
-		goto out;
+	if ((st = slurp(path, &buf, &len, err)))
+		return st;
 	p.dir = folder_of(path);
 	if (!p.dir) {
-		fail_at(&p, CTL_E_IO, 0, "cannot resolve its folder: %s", strerror(errno));
+		st = ctl_err_set(err, CTL_E_IO, -1, -1, -1, "%s: cannot resolve its folder: %s", path,
+				 strerror(errno));
 		goto out;
 	}
 	p.c = calloc(1, sizeof(*p.c));
 	if (!p.c || !(p.c->path = strdup(path))) {
-		fail_oom(&p);
+		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "%s: out of memory", path);
 		goto out;
 	}
 	p.c->digest_code = CTL_DIGEST_SHA1;
-	p.pos = buf;
-	p.end = buf + len;
-	rc = ini_parse_stream(read_line, &p, on_value, &p);
-	if (!p.failed && rc > 0)   /* inih refused a line our reader let through */
-		fail_at(&p, CTL_E_MALFORMED, rc, "syntax error: expected `key = value', "
-			"`[section]' or a comment");
-	else if (!p.failed && rc < 0)
-		fail_oom(&p);
-	if (!p.failed)
+	if (ctl_ini_read(&p.ini, &spec, buf, len, err) == CTL_OK)
 		finish(&p);
+	st = ctl_ini_status(&p.ini);
+	ctl_ini_done(&p.ini);
 out:
-	if (p.failed)
+	if (st)
 		ctl_cluster_free(p.c);
 	else
 		*out = p.c;
 	free(p.dir);
 	free(buf);
 	free(p.secs);   /* its names belong to the cluster */
-	return p.failed ? p.status : CTL_OK;
+	return st;
 }
 
 void ctl_cluster_free(ctl_cluster *c)

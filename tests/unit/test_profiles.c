@@ -381,13 +381,14 @@ static const struct {
 	{"vendor = Test\n", "vendor = Test\n  continued\n",
 	 "t.profile:5: indented line (continuation lines are not allowed)"},
 	{"vendor = Test\n", "vendor = Test\n   \n", NULL},  /* blank line with spaces */
-	{"[pin]\n", "[pin]\nretries 15\n", "t.profile:12: syntax error"},
-	{"[pin]\n", "[pin\n", "t.profile:11: syntax error"},
+	{"[pin]\n", "[pin]\nretries 15\n",
+	 "t.profile:12: expected `key = value', `[section]' or a comment, not `retries 15'"},
+	{"[pin]\n", "[pin\n", "t.profile:11: section header `[pin' does not end with `]'"},
 	/* The first problem wins, whether inih or our handler saw it. */
 	{"vendor = Test\nkind", "vendour = Test\nkind",
 	 "t.profile:4: [profile] vendour: unknown key"},
 	{"name = Test Token\nvendor = Test\n", "name = Test Token\noops\nvendour = Test\n",
-	 "t.profile:4: syntax error"},
+	 "t.profile:4: expected `key = value'"},
 	{"vendor = Test\nkind", "vendor = Test\nkind = x\nbogus\nkind", "t.profile:5: [profile] kind: `x'"},
 };
 
@@ -424,7 +425,7 @@ Test(profiles, long_line_and_nul_byte)
 	strcpy(line + 200, "\n");
 	t = mutate("vendor = Test\n", line);
 	cr_expect_eq(parse_text(t, strlen(t), &p, &err), CTL_E_MALFORMED);
-	cr_expect(strstr(err.msg, "t.profile:4: line longer than 190 characters") != NULL,
+	cr_expect(strstr(err.msg, "t.profile:4: line is 200 characters long; at most 190 fit") != NULL,
 		  "%s", err.msg);
 	free(t);
 
@@ -439,7 +440,7 @@ Test(profiles, long_line_and_nul_byte)
 		free(t0);
 	}
 	cr_expect_eq(parse_text(t, strlen(t), &p, &err), CTL_E_MALFORMED);
-	cr_expect(strstr(err.msg, "t.profile:11: syntax error") != NULL, "%s", err.msg);
+	cr_expect(strstr(err.msg, "t.profile:11: section header") != NULL, "%s", err.msg);
 	free(t);
 
 	t = strdup(base);
