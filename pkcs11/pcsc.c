@@ -53,7 +53,7 @@ const char *ctl_atr_format(const unsigned char *atr, size_t len, char *buf, size
 	return ctl_hex_encode(atr, len, ' ', true, buf, n);
 }
 
-bool ctl_pcsc_family_visible(const struct ctl_profile *profile,
+bool ctl_pcsc_family_visible(const ctl_profile *profile,
 			     const char *const *present_token_models, size_t n_models)
 {
 	if (!profile)
@@ -64,8 +64,8 @@ bool ctl_pcsc_family_visible(const struct ctl_profile *profile,
 	return false;
 }
 
-static void read_state(struct ctl_pcsc_reader *r, const SCARD_READERSTATE *rs,
-		       const struct ctl_profile_set *profiles)
+static void read_state(ctl_pcsc_reader *r, const SCARD_READERSTATE *rs,
+		       const ctl_profile_set *profiles)
 {
 	DWORD ev = rs->dwEventState;
 
@@ -89,8 +89,8 @@ static void read_state(struct ctl_pcsc_reader *r, const SCARD_READERSTATE *rs,
 	}
 }
 
-ctl_status ctl_pcsc_scan(const struct ctl_profile_set *profiles,
-			 struct ctl_pcsc_scan *scan, ctl_err *err)
+ctl_status ctl_pcsc_scan(const ctl_profile_set *profiles,
+			 ctl_pcsc_listing *scan, ctl_err *err)
 {
 	SCARDCONTEXT ctx = 0;
 	bool have_ctx = false;
@@ -136,7 +136,7 @@ ctl_status ctl_pcsc_scan(const struct ctl_profile_set *profiles,
 		goto out;
 	}
 	for (const char *p = names; p < names + names_len && *p; p += strlen(p) + 1) {
-		struct ctl_pcsc_reader *r = &scan->readers[scan->n_readers];
+		ctl_pcsc_reader *r = &scan->readers[scan->n_readers];
 		SCARD_READERSTATE rs;
 
 		/* One reader per call: UNAWARE makes it return at once with the
@@ -178,7 +178,7 @@ out:
 	return st;
 }
 
-void ctl_pcsc_scan_free(struct ctl_pcsc_scan *scan)
+void ctl_pcsc_scan_free(ctl_pcsc_listing *scan)
 {
 	if (!scan)
 		return;

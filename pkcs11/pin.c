@@ -245,13 +245,10 @@ ctl_status ctl_pin_from_prompt(ctl_pin *p, ctl_prompt_fn fn, void *ctx, const ch
 	/* Room for one byte past the limit: readpassphrase drops the rest of a
 	 * long line, so a full buffer means "too long". */
 	st = fn(ctx, prompt, false, p->buf, CTL_PIN_MAX + 2, err);
-	if (st == CTL_E_TOKEN) {
-		size_t m = strlen(err->msg);
-
-		snprintf(err->msg + m, sizeof(err->msg) - m, "; give the %s with %s", noun(p),
-			 p->kind == CTL_SECRET_PASSPHRASE ? "--pass-source"
-							   : "--pin-source or --pin-env");
-	}
+	if (st == CTL_E_TOKEN)
+		ctl_err_append(err, "; give the %s with %s", noun(p),
+			       p->kind == CTL_SECRET_PASSPHRASE ? "--pass-source"
+								 : "--pin-source or --pin-env");
 	if (st != CTL_OK)
 		goto out;
 	p->buf[CTL_PIN_MAX + 1] = '\0';

@@ -29,7 +29,6 @@ enum key_id {
 	K_NAME, K_VENDOR, K_KIND, K_CONNECTION, K_MIDDLEWARE, K_USB_IDS,
 	K_KEY_SIZES, K_NOTES,
 	K_PIN_RETRIES, K_PIN_LOCKS_AFTER, K_PIN_LOCK_PERMANENT,
-	K_PIN_DEFAULT_NOTE, K_PIN_NOTES,
 	K_MOD_LINUX, K_MOD_WINDOWS, K_MOD_MACOS,
 	K_MANUFACTURERS, K_MODELS,
 	K_COUNT
@@ -50,8 +49,6 @@ static const struct {
 	[K_PIN_RETRIES] = {"pin", "retries", true},
 	[K_PIN_LOCKS_AFTER] = {"pin", "locks_after", true},
 	[K_PIN_LOCK_PERMANENT] = {"pin", "lock_permanent", true},
-	[K_PIN_DEFAULT_NOTE] = {"pin", "default_password_note", false},
-	[K_PIN_NOTES] = {"pin", "notes", false},
 	[K_MOD_LINUX] = {"modules", "linux", true},
 	[K_MOD_WINDOWS] = {"modules", "windows", false},
 	[K_MOD_MACOS] = {"modules", "macos", false},
@@ -71,23 +68,12 @@ struct atr_state {
 
 struct parse_ctx {
 	ctl_ini *ini;              /* the reader: line numbers, the first failure */
-	struct ctl_profile *p;
+	ctl_profile *p;
 	struct atr_state *atr_st;  /* parallel to p->atrs */
 	int key_line[K_COUNT];     /* 0 = not seen */
 };
 
-const char *ctl_os_name(enum ctl_os os)
-{
-	switch (os) {
-	case CTL_OS_LINUX: return "linux";
-	case CTL_OS_WINDOWS: return "windows";
-	case CTL_OS_MACOS: return "macos";
-	case CTL_OS_COUNT: break;
-	}
-	return "?";
-}
-
-static void strlist_clear(struct ctl_strlist *l)
+static void strlist_clear(ctl_strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
@@ -96,7 +82,7 @@ static void strlist_clear(struct ctl_strlist *l)
 	l->n = 0;
 }
 
-void ctl_profile_clear(struct ctl_profile *p)
+void ctl_profile_clear(ctl_profile *p)
 {
 	if (!p)
 		return;
@@ -113,8 +99,6 @@ void ctl_profile_clear(struct ctl_profile *p)
 		strlist_clear(&p->modules[os]);
 	strlist_clear(&p->manufacturers);
 	strlist_clear(&p->models);
-	free(p->pin_default_note);
-	free(p->pin_notes);
 	for (size_t i = 0; i < p->n_atrs; i++) {
 		free(p->atrs[i].id);
 		free(p->atrs[i].label);
@@ -174,7 +158,7 @@ static char *trimmed_dup(const char *s, size_t n)
 
 /* "a | b | c": every item non-empty. */
 static int parse_list(struct parse_ctx *c, const char *sec, const char *key,
-		      const char *value, struct ctl_strlist *out)
+		      const char *value, ctl_strlist *out)
 {
 	const char *p = value;
 
@@ -251,48 +235,32 @@ static int parse_hex_bytes(struct parse_ctx *c, const char *sec, const char *key
 	return 1;
 }
 
-/* Split a `|' list and allocate one zeroed element of elsize per item.
- * NULL (with the error reported) when the list is bad or memory runs out. */
-static void *list_array(struct parse_ctx *c, const char *sec, const char *key,
-			const char *value, struct ctl_strlist *items, size_t elsize)
-{
-	void *a;
+/* One item of a `|' list into its element; 0 after fail(). */
+typedef int (*item_fn)(struct parse_ctx *c, const char *sec, const char *key,
+		       const char *item, void *elem);
 
-	if (!parse_list(c, sec, key, value, items))
-		return NULL;
+/* Every item of a `|' list into an array of elsize elements (*arr, *n). */
+static int parse_items(struct parse_ctx *c, const char *sec, const char *key, const char *value,
+		       void **arr, size_t elsize, size_t *n, item_fn one)
+{
+	ctl_strlist items = {0};
+	int ok = 0;
+
+	if (!parse_list(c, sec, key, value, &items))
+		goto out;
 	/* parse_list never yields an empty list; the analyzer cannot tell. */
-	if (!items->n) {
+	if (!items.n) {
 		fail(c, ctl_ini_line(c->ini), sec, key, "empty list");
-		return NULL;
+		goto out;
 	}
-	if (!(a = calloc(items->n, elsize)))
+	if (!(*arr = calloc(items.n, elsize))) {
 		oom(c);
-	return a;
-}
-
-static int parse_usb_ids(struct parse_ctx *c, const char *sec, const char *key,
-			 const char *value)
-{
-	struct ctl_strlist items = {0};
-	struct ctl_profile *p = c->p;
-	int ok = 0;
-
-	if (!(p->usb_ids = list_array(c, sec, key, value, &items, sizeof(*p->usb_ids))))
 		goto out;
+	}
 	for (size_t i = 0; i < items.n; i++) {
-		const char *s = items.v[i];
-		uint8_t d[4];
-
-		/* "VVVV:PPPP": two bytes, the separator, two bytes. */
-		if (strlen(s) != 9 || s[4] != ':' || !ctl_hex_pair(s, &d[0]) ||
-		    !ctl_hex_pair(s + 2, &d[1]) || !ctl_hex_pair(s + 5, &d[2]) ||
-		    !ctl_hex_pair(s + 7, &d[3])) {
-			fail(c, ctl_ini_line(c->ini), sec, key, "`%s': expected VVVV:PPPP (hex)", s);
+		if (!one(c, sec, key, items.v[i], (char *)*arr + i * elsize))
 			goto out;
-		}
-		p->usb_ids[i].vendor = (uint16_t)(d[0] << 8 | d[1]);
-		p->usb_ids[i].product = (uint16_t)(d[2] << 8 | d[3]);
-		p->n_usb_ids = i + 1;
+		*n = i + 1;
 	}
 	ok = 1;
 out:
@@ -300,31 +268,32 @@ out:
 	return ok;
 }
 
-static int parse_key_sizes(struct parse_ctx *c, const char *sec, const char *key,
-			   const char *value)
+/* "VVVV:PPPP": two bytes, the separator, two bytes. */
+static int one_usb_id(struct parse_ctx *c, const char *sec, const char *key, const char *s,
+		      void *elem)
 {
-	struct ctl_strlist items = {0};
-	struct ctl_profile *p = c->p;
-	int ok = 0;
+	ctl_usb_id *id = elem;
+	uint8_t d[4];
 
-	if (!(p->key_sizes = list_array(c, sec, key, value, &items, sizeof(*p->key_sizes))))
-		goto out;
-	for (size_t i = 0; i < items.n; i++) {
-		long v;
+	if (strlen(s) != 9 || s[4] != ':' || !ctl_hex_pair(s, &d[0]) ||
+	    !ctl_hex_pair(s + 2, &d[1]) || !ctl_hex_pair(s + 5, &d[2]) ||
+	    !ctl_hex_pair(s + 7, &d[3]))
+		return fail(c, ctl_ini_line(c->ini), sec, key, "`%s': expected VVVV:PPPP (hex)", s);
+	id->vendor = (uint16_t)(d[0] << 8 | d[1]);
+	id->product = (uint16_t)(d[2] << 8 | d[3]);
+	return 1;
+}
 
-		if (!parse_int(items.v[i], 512, 16384, &v)) {
-			fail(c, ctl_ini_line(c->ini), sec, key,
-			     "`%s': expected an RSA modulus size in bits (512-16384)",
-			     items.v[i]);
-			goto out;
-		}
-		p->key_sizes[i] = (unsigned)v;
-		p->n_key_sizes = i + 1;
-	}
-	ok = 1;
-out:
-	strlist_clear(&items);
-	return ok;
+static int one_key_size(struct parse_ctx *c, const char *sec, const char *key, const char *s,
+			void *elem)
+{
+	long v;
+
+	if (!parse_int(s, 512, 16384, &v))
+		return fail(c, ctl_ini_line(c->ini), sec, key,
+			    "`%s': expected an RSA modulus size in bits (512-16384)", s);
+	*(unsigned *)elem = (unsigned)v;
+	return 1;
 }
 
 /* A number, or the word that means "no such limit" (-1). */
@@ -353,7 +322,7 @@ static int set_string(struct parse_ctx *c, char **dst, const char *value)
 static int handle_fixed(struct parse_ctx *c, enum key_id k, const char *sec,
 			const char *key, const char *value)
 {
-	struct ctl_profile *p = c->p;
+	ctl_profile *p = c->p;
 
 	switch (k) {
 	case K_NAME: return set_string(c, &p->name, value);
@@ -374,8 +343,12 @@ static int handle_fixed(struct parse_ctx *c, enum key_id k, const char *sec,
 				    "`%s': expected `ccid', `vendor-driver' or `none'", value);
 		return set_string(c, &p->connection, value);
 	case K_MIDDLEWARE: return set_string(c, &p->middleware, value);
-	case K_USB_IDS: return parse_usb_ids(c, sec, key, value);
-	case K_KEY_SIZES: return parse_key_sizes(c, sec, key, value);
+	case K_USB_IDS:
+		return parse_items(c, sec, key, value, (void **)&p->usb_ids, sizeof(*p->usb_ids),
+				   &p->n_usb_ids, one_usb_id);
+	case K_KEY_SIZES:
+		return parse_items(c, sec, key, value, (void **)&p->key_sizes,
+				   sizeof(*p->key_sizes), &p->n_key_sizes, one_key_size);
 	case K_NOTES: return set_string(c, &p->notes, value);
 	case K_PIN_RETRIES:
 		return parse_count(c, sec, key, value, "none", &p->pin_retries);
@@ -389,8 +362,6 @@ static int handle_fixed(struct parse_ctx *c, enum key_id k, const char *sec,
 		else
 			return fail(c, ctl_ini_line(c->ini), sec, key, "`%s': expected `yes' or `no'", value);
 		return 1;
-	case K_PIN_DEFAULT_NOTE: return set_string(c, &p->pin_default_note, value);
-	case K_PIN_NOTES: return set_string(c, &p->pin_notes, value);
 	case K_MOD_LINUX:
 		return parse_list(c, sec, key, value, &p->modules[CTL_OS_LINUX]);
 	case K_MOD_WINDOWS:
@@ -418,8 +389,8 @@ static int handle_atr(struct parse_ctx *c, const char *sec, const char *key,
 		      const char *value)
 {
 	const char *id = sec + strlen(ATR_SECTION_PREFIX);
-	struct ctl_profile *p = c->p;
-	struct ctl_atr_pattern *pat = NULL;
+	ctl_profile *p = c->p;
+	ctl_atr_pattern *pat = NULL;
 	struct atr_state *st = NULL;
 	int k;
 
@@ -438,7 +409,7 @@ static int handle_atr(struct parse_ctx *c, const char *sec, const char *key,
 			st = &c->atr_st[i];
 		}
 	if (!pat) {
-		struct ctl_atr_pattern *v = realloc(p->atrs, (p->n_atrs + 1) * sizeof(*v));
+		ctl_atr_pattern *v = realloc(p->atrs, (p->n_atrs + 1) * sizeof(*v));
 		struct atr_state *s;
 
 		if (!v)
@@ -505,14 +476,14 @@ static int handler(ctl_ini *ini, void *user, const char *section, const char *na
 /* Checks that need the whole file. */
 static void validate(struct parse_ctx *c)
 {
-	struct ctl_profile *p = c->p;
+	ctl_profile *p = c->p;
 
 	for (int k = 0; k < K_COUNT && !ctl_ini_failed(c->ini); k++)
 		if (keys[k].required && !c->key_line[k])
 			fail(c, section_line(c, keys[k].section), keys[k].section,
 			     keys[k].key, "missing key");
 	for (size_t i = 0; i < p->n_atrs && !ctl_ini_failed(c->ini); i++) {
-		struct ctl_atr_pattern *pat = &p->atrs[i];
+		ctl_atr_pattern *pat = &p->atrs[i];
 		struct atr_state *st = &c->atr_st[i];
 		char sec[CTL_PROFILE_MAX_LINE + 8];
 
@@ -555,10 +526,10 @@ static void validate(struct parse_ctx *c)
 }
 
 ctl_status ctl_profile_parse(const char *path, const char *id, const char *text,
-			     size_t len, struct ctl_profile *out, ctl_err *err)
+			     size_t len, ctl_profile *out, ctl_err *err)
 {
 	struct parse_ctx c = {0};
-	struct ctl_profile p = {0};
+	ctl_profile p = {0};
 	ctl_ini ini;
 	ctl_ini_spec spec = {
 		.path = path, .max_line = CTL_PROFILE_MAX_LINE, .comment = ";", .indent = false,
@@ -593,8 +564,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool patterns_overlap(const struct ctl_atr_pattern *a,
-			     const struct ctl_atr_pattern *b)
+static bool patterns_overlap(const ctl_atr_pattern *a,
+			     const ctl_atr_pattern *b)
 {
 	if (a->len != b->len)
 		return false;
@@ -606,11 +577,11 @@ static bool patterns_overlap(const struct ctl_atr_pattern *a,
 
 /* One ATR or USB id must name one family, or identification would depend on
  * file order. */
-static ctl_status check_set(const struct ctl_profile_set *set, ctl_err *err)
+static ctl_status check_set(const ctl_profile_set *set, ctl_err *err)
 {
 	for (size_t i = 0; i < set->n; i++)
 		for (size_t j = i + 1; j < set->n; j++) {
-			const struct ctl_profile *a = &set->v[i], *b = &set->v[j];
+			const ctl_profile *a = &set->v[i], *b = &set->v[j];
 
 			for (size_t x = 0; x < a->n_atrs; x++)
 				for (size_t y = 0; y < b->n_atrs; y++)
@@ -631,10 +602,10 @@ static ctl_status check_set(const struct ctl_profile_set *set, ctl_err *err)
 	return CTL_OK;
 }
 
-ctl_status ctl_profiles_load_dir(const char *dir, struct ctl_profile_set **out,
+ctl_status ctl_profiles_load_dir(const char *dir, ctl_profile_set **out,
 				 ctl_err *err)
 {
-	struct ctl_profile_set *set = NULL;
+	ctl_profile_set *set = NULL;
 	char **names = NULL;
 	size_t n_names = 0;
 	uint8_t *text = NULL;
@@ -729,7 +700,7 @@ out:
 	return st;
 }
 
-void ctl_profiles_free(struct ctl_profile_set *set)
+void ctl_profiles_free(ctl_profile_set *set)
 {
 	if (!set)
 		return;
@@ -788,7 +759,7 @@ ctl_status ctl_profiles_default_dir(char *buf, size_t n, ctl_err *err)
 			   CTLSIGN_DATADIR "/token-profiles", CTL_PROFILES_ENV);
 }
 
-ctl_status ctl_profiles_load_default(struct ctl_profile_set **out, ctl_err *err)
+ctl_status ctl_profiles_load_default(ctl_profile_set **out, ctl_err *err)
 {
 	char dir[PATH_MAX];
 	ctl_status st;
@@ -800,7 +771,7 @@ ctl_status ctl_profiles_load_default(struct ctl_profile_set **out, ctl_err *err)
 	return ctl_profiles_load_dir(dir, out, err);
 }
 
-bool ctl_atr_match(const struct ctl_atr_pattern *pat, const unsigned char *atr,
+bool ctl_atr_match(const ctl_atr_pattern *pat, const unsigned char *atr,
 		   size_t len)
 {
 	if (len != pat->len)
@@ -811,9 +782,9 @@ bool ctl_atr_match(const struct ctl_atr_pattern *pat, const unsigned char *atr,
 	return true;
 }
 
-const struct ctl_profile *ctl_profiles_match_atr(const struct ctl_profile_set *set,
+const ctl_profile *ctl_profiles_match_atr(const ctl_profile_set *set,
 						 const unsigned char *atr, size_t len,
-						 const struct ctl_atr_pattern **pat)
+						 const ctl_atr_pattern **pat)
 {
 	if (pat)
 		*pat = NULL;
@@ -829,7 +800,7 @@ const struct ctl_profile *ctl_profiles_match_atr(const struct ctl_profile_set *s
 	return NULL;
 }
 
-const struct ctl_profile *ctl_profiles_find_usb(const struct ctl_profile_set *set,
+const ctl_profile *ctl_profiles_find_usb(const ctl_profile_set *set,
 						uint16_t vendor, uint16_t product)
 {
 	if (!set)
@@ -854,7 +825,7 @@ static bool pkcs11_str_eq(const char *want, const char *got)
 	return a == b && strncasecmp(want, got, a) == 0;
 }
 
-static bool strlist_has(const struct ctl_strlist *l, const char *s)
+static bool strlist_has(const ctl_strlist *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (pkcs11_str_eq(l->v[i], s))
@@ -862,25 +833,58 @@ static bool strlist_has(const struct ctl_strlist *l, const char *s)
 	return false;
 }
 
-bool ctl_profile_claims_pkcs11_string(const struct ctl_profile *p, const char *s)
+bool ctl_profile_claims_pkcs11_string(const ctl_profile *p, const char *s)
 {
 	return s && (strlist_has(&p->models, s) || strlist_has(&p->manufacturers, s));
 }
 
-const struct ctl_profile *ctl_profiles_find_pkcs11(const struct ctl_profile_set *set,
-						   const char *manufacturer,
-						   const char *model)
+size_t ctl_profiles_families(const ctl_profile_set *set, const char *manufacturer,
+			     const char *model, const ctl_profile **out, size_t max)
 {
-	if (!set || (!manufacturer && !model))
-		return NULL;
-	for (size_t i = 0; i < set->n; i++) {
-		const struct ctl_profile *p = &set->v[i];
+	size_t n = 0;
 
-		if (manufacturer && !strlist_has(&p->manufacturers, manufacturer))
-			continue;
-		if (model && !strlist_has(&p->models, model))
-			continue;
-		return p;
+	if (!set || !manufacturer || !model)
+		return 0;
+	for (size_t i = 0; i < set->n; i++) {
+		const ctl_profile *p = &set->v[i];
+
+		if (strlist_has(&p->manufacturers, manufacturer) && strlist_has(&p->models, model)) {
+			if (n < max)
+				out[n] = p;
+			n++;
+		}
 	}
-	return NULL;
+	return n;
+}
+
+bool ctl_profile_signs_with(const ctl_profile *p, unsigned bits)
+{
+	for (size_t i = 0; i < p->n_key_sizes; i++)
+		if (p->key_sizes[i] == bits)
+			return true;
+	return false;
+}
+
+static const char *ordinal(int n)
+{
+	return n % 100 >= 11 && n % 100 <= 13 ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd"
+	       : n % 10 == 3 ? "rd" : "th";
+}
+
+char *ctl_profile_pin_policy(const ctl_profile *p, char *buf, size_t n)
+{
+	const char *unlock = p->pin_lock_permanent
+		? "; only the administrator (SO) password set at initialisation unlocks it" : "";
+
+	if (p->pin_retries < 0 && p->pin_locks_after < 0)
+		snprintf(buf, n, "no wrong-PIN counter: the PIN never locks");
+	else if (p->pin_locks_after < 0)
+		snprintf(buf, n, "%d wrong PINs counted; the PIN never locks", p->pin_retries);
+	else if (p->pin_retries < 0)
+		snprintf(buf, n, "the %d%s wrong PIN locks it%s", p->pin_locks_after,
+			 ordinal(p->pin_locks_after), unlock);
+	else
+		snprintf(buf, n, "%d wrong PINs tolerated, the %d%s locks it%s", p->pin_retries,
+			 p->pin_locks_after, ordinal(p->pin_locks_after), unlock);
+	return buf;
 }

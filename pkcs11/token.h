@@ -87,7 +87,8 @@ ctl_status ctl_token_enumerate(const char *const *modules, size_t nmodules,
 			       ctl_token_list **out, ctl_err *err);
 void ctl_token_list_free(ctl_token_list *l);
 
-/* Modules registered with p11-kit, minus trust-policy ones: malloc'd paths.
+/* Modules registered with p11-kit (registry.c), minus trust-policy ones:
+ * malloc'd paths.
  * *load_error gets p11-kit's last complaint ("" if none). */
 ctl_status ctl_token_registry(char ***paths, char ***names, size_t *n,
 			      char *load_error, size_t load_error_sz, ctl_err *err);
@@ -154,6 +155,8 @@ bool ctl_token_uri_match_object(const ctl_token_uri *u, const uint8_t *id, size_
  * module_path is added as a query when non-NULL. malloc'd, NULL on OOM. */
 char *ctl_token_uri_format(const ctl_token_info *t, const uint8_t *id, size_t id_len,
 			   const char *object, const char *type, const char *module_path);
+
+/* ---- CKR codes (ckr.c) ------------------------------------------------ */
 
 /* "CKR_PIN_INCORRECT (0xa0): The password or PIN is incorrect". */
 const char *ctl_ckr_describe(unsigned long rv, char *buf, size_t n);

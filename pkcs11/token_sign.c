@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 
 #include "pin.h"
+#include "profiles.h"
 #include "secret.h"
 
 void ctl_p11_token_state(CK_FLAGS flags, ctl_token_state *s)
@@ -52,6 +53,8 @@ struct token_signer {
 	CK_OBJECT_HANDLE key;
 	CK_SLOT_ID slot;
 	char label[64];
+	/* "; its family's PIN policy: ..." from the token profiles, or "" */
+	char policy[320];
 	/* mechanisms the token lists */
 	bool mech_rsa, mech_sha1, mech_sha256, mech_sha384, mech_sha512;
 };
@@ -225,7 +228,8 @@ static bool pin_is_interactive(const ctl_token_opts *o, const char *uri_source)
  * there is nobody to confirm: refuse, no login. On a terminal: type `yes'
  * (not echoed, like the PIN). */
 static ctl_status final_try_confirm(const ctl_token_opts *o, const char *uri_source,
-				    bool pin_pad, const char *label, ctl_err *err)
+				    bool pin_pad, const char *label, const char *policy,
+				    ctl_err *err)
 {
 	const char *where = pin_pad ? " (the PIN is entered on the reader)" : "";
 	char answer[16] = "";
@@ -238,8 +242,8 @@ static ctl_status final_try_confirm(const ctl_token_opts *o, const char *uri_sou
 				   "Only one PIN attempt left on token `%s'%s. Cancelling login "
 				   "to avoid locking it. Log in once interactively with the "
 				   "right PIN (or with SafeNet Authentication Client) to reset "
-				   "the counter.",
-				   label, where);
+				   "the counter%s.",
+				   label, where, policy);
 	snprintf(prompt, sizeof(prompt),
 		 "Only one PIN attempt left on token `%s': a wrong PIN locks it for good.\n"
 		 "Type `yes' to %s: ",
@@ -251,8 +255,8 @@ static ctl_status final_try_confirm(const ctl_token_opts *o, const char *uri_sou
 		snprintf(why, sizeof(why), "%s", err->msg);
 		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
 				   "Only one PIN attempt left on token `%s'%s, and no way to confirm "
-				   "(%s). Cancelling login to avoid locking it.",
-				   label, where, why);
+				   "(%s). Cancelling login to avoid locking it%s.",
+				   label, where, why, policy);
 	}
 	if (st != CTL_OK)
 		return st;
@@ -328,26 +332,26 @@ static ctl_status login(struct token_signer *t, const ctl_token_opts *o, const c
 			st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
 					 "%s; the user PIN of token `%s' is now locked. Unlock it "
 					 "with the administrator (SO) PIN in SafeNet Authentication "
-					 "Client, or use another token",
-					 first.msg, t->label);
+					 "Client, or use another token%s",
+					 first.msg, t->label, t->policy);
 			goto out;
 		}
 		if (fs.locked) {
 			st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
 					 "the user PIN of token `%s' is locked; no login was tried. "
 					 "Unlock it with the administrator (SO) PIN in SafeNet "
-					 "Authentication Client, or use another token",
-					 t->label);
+					 "Authentication Client, or use another token%s",
+					 t->label, t->policy);
 			goto out;
 		}
 		if (fs.count_low && attempt == 0)
 			warnf(o,
 			      "token `%s': a wrong PIN was entered since its last successful login "
-			      "(PIN count low); a few more wrong PINs lock it for good",
-			      t->label);
+			      "(PIN count low); a few more wrong PINs lock it for good%s",
+			      t->label, t->policy);
 		/* The final-try rule before anything else, PIN pad or not. */
 		if (fs.final_try) {
-			st = final_try_confirm(o, uri_source, fs.pin_pad, t->label, err);
+			st = final_try_confirm(o, uri_source, fs.pin_pad, t->label, t->policy, err);
 			if (st != CTL_OK)
 				goto out;
 		}
@@ -383,10 +387,8 @@ static ctl_status login(struct token_signer *t, const ctl_token_opts *o, const c
 			goto out;
 		if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE) {
 			if (!pin_is_interactive(o, uri_source)) {
-				size_t n = strlen(err->msg);
-
-				snprintf(err->msg + n, sizeof(err->msg) - n,
-					 "; a PIN from a file or the environment is never retried");
+				ctl_err_append(err, "; a PIN from a file or the environment is "
+					       "never retried");
 				goto out;
 			}
 			first = *err;
@@ -656,6 +658,72 @@ struct candidate {
 	ctl_token_info *info;
 };
 
+/* What the token profiles say of the token's family (profiles.h): the
+ * RSA sizes it signs with (any of the families it may be), and its PIN
+ * policy (when they all agree), for the lockout messages. Before any
+ * login: a key the family cannot sign with costs no PIN try. Profiles that
+ * do not load leave both unknown, with a warning. */
+static ctl_status family_check(const ctl_token_opts *o, const ctl_token_info *ti, X509 *cert,
+			       char *policy, size_t n, ctl_err *err)
+{
+	const ctl_profile *fam[16];
+	ctl_profile_set *set = NULL;
+	EVP_PKEY *pk = X509_get0_pubkey(cert);
+	unsigned bits = pk ? (unsigned)EVP_PKEY_get_bits(pk) : 0, sizes[32];
+	char first[256] = "", words[256], list[200] = "", names[384] = "";
+	size_t nfam, nsizes = 0, o_nm = 0, o_ls = 0;
+	bool can = false, same = true;
+	ctl_err perr;
+	ctl_status st = CTL_OK;
+
+	policy[0] = '\0';
+	ctl_err_clear(&perr);
+	if (ctl_profiles_load_default(&set, &perr) != CTL_OK) {
+		warnf(o, "token profiles: %s; the PIN policy and key sizes of token `%s' are not "
+		      "known", perr.msg, ti->label);
+		return CTL_OK;
+	}
+	nfam = ctl_profiles_families(set, ti->manufacturer, ti->model, fam, 16);
+	if (nfam > 16)
+		nfam = 16;
+	for (size_t i = 0; i < nfam; i++) {
+		can |= ctl_profile_signs_with(fam[i], bits);
+		ctl_profile_pin_policy(fam[i], words, sizeof(words));
+		if (!i)
+			snprintf(first, sizeof(first), "%s", words);
+		else if (strcmp(first, words))
+			same = false;
+		if (o_nm < sizeof(names))
+			o_nm += (size_t)snprintf(names + o_nm, sizeof(names) - o_nm, "%s%s",
+						 i ? (i + 1 == nfam ? " or " : ", ") : "", fam[i]->name);
+		/* Every size any of them signs with, in order, once. */
+		for (size_t k = 0; k < fam[i]->n_key_sizes; k++) {
+			size_t at = 0;
+
+			while (at < nsizes && sizes[at] < fam[i]->key_sizes[k])
+				at++;
+			if ((at < nsizes && sizes[at] == fam[i]->key_sizes[k]) || nsizes == 32)
+				continue;
+			memmove(sizes + at + 1, sizes + at, (nsizes - at) * sizeof(*sizes));
+			sizes[at] = fam[i]->key_sizes[k];
+			nsizes++;
+		}
+	}
+	for (size_t k = 0; k < nsizes && o_ls < sizeof(list); k++)
+		o_ls += (size_t)snprintf(list + o_ls, sizeof(list) - o_ls, "%s%u",
+					 !k ? "" : k + 1 == nsizes ? " or " : ", ", sizes[k]);
+	if (nfam && same)
+		snprintf(policy, n, " (its family's PIN policy, from the token profiles: %s)", first);
+	if (nfam && pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA && !can)
+		st = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+				 "token `%s' is a %s, which signs with RSA keys of %s bits only "
+				 "(key_sizes in its token profile); its certificate holds a %u-bit "
+				 "key. No PIN was asked for",
+				 ti->label, names, list, bits);
+	ctl_profiles_free(set);
+	return st;
+}
+
 ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_err *err)
 {
 	ctl_token_uri *u = NULL;
@@ -674,6 +742,7 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 	bool *cert_ok = NULL;
 	size_t ncert_ok = 0, which = 0;
 	ctl_token_info *sel;
+	char policy[320] = "";
 	ctl_status st = CTL_OK;
 	CK_RV rv;
 
@@ -803,6 +872,10 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 		goto out;
 	}
 
+	for (size_t c = 0; c < sel->ncerts; c++)
+		if (cert_ok[c] && (st = family_check(o, sel, sel->certs[c].cert, policy,
+						     sizeof(policy), err)) != CTL_OK)
+			goto out;
 	if (o->check_cert)
 		for (size_t c = 0; c < sel->ncerts; c++)
 			if (cert_ok[c] && (st = o->check_cert(o->ctx, sel->certs[c].cert, err)) != CTL_OK)
@@ -818,6 +891,7 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 	t->fn = ctl_p11_module_functions(t->mod);
 	t->slot = cand[0].slot;
 	snprintf(t->label, sizeof(t->label), "%s", sel->label);
+	snprintf(t->policy, sizeof(t->policy), "%s", policy);
 	s->impl = t;
 	s->sign = signer_sign;
 	s->free = signer_free;

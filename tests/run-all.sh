@@ -23,6 +23,8 @@ tests/fixtures/gen.sh "$tmp/fixtures" || { echo "fixture generation failed"; exi
 export CTLSIGN_FIXTURES="$tmp/fixtures"
 
 passed=0 failed=0 failures=()
+# The same counts by kind, for the closing lines.
+declare -A kpass=([unit]=0 [e2e]=0 [mutation]=0) kfail=([unit]=0 [e2e]=0 [mutation]=0)
 
 echo "== unit tests (Criterion)"
 if [ -x "$build/unit-tests" ]; then
@@ -37,8 +39,11 @@ if [ -x "$build/unit-tests" ]; then
 		failures+=("unit-tests (exit $rc)")
 	fi
 	passed=$((passed + ${p:-0}))
+	kpass[unit]=${p:-0}
+	kfail[unit]=$failed
 else
 	echo "missing $build/unit-tests"; failed=$((failed + 1)); failures+=("unit-tests missing")
+	kfail[unit]=1
 fi
 
 for t in tests/e2e/*.sh; do
@@ -49,17 +54,25 @@ for t in tests/e2e/*.sh; do
 	line=$(grep -aE '^[a-z_0-9-]+: [0-9]+ passed, [0-9]+ failed' "$tmp/e2e.log" | tail -1)
 	p=$(sed -n 's/.*: \([0-9]*\) passed.*/\1/p' <<<"$line")
 	f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
+	kind=e2e
+	[ "$(basename "$t")" = mutate.sh ] && kind=mutation
+	before=$failed
 	passed=$((passed + ${p:-0}))
 	if [ "$rc" != 0 ] || [ -z "$line" ] || [ "${f:-1}" != 0 ]; then
 		failed=$((failed + ${f:-1}))
 		[ "${f:-1}" != 0 ] || failed=$((failed + 1))
 		failures+=("$t (exit $rc)")
 	fi
+	kpass[$kind]=$((kpass[$kind] + ${p:-0}))
+	kfail[$kind]=$((kfail[$kind] + failed - before))
 done
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "FAILED: ${failures[*]}"
 fi
+for kind in unit e2e mutation; do
+	echo "$kind: ${kpass[$kind]} passed, ${kfail[$kind]} failed"
+done
 echo "all: $passed passed, $failed failed"
 [ "$failed" = 0 ] && [ ${#failures[@]} = 0 ]

@@ -16,8 +16,8 @@ notes = FIPS mode may refuse to create RSA-1024 keys.
 retries = 15
 locks_after = 16
 lock_permanent = yes
-default_password_note = Cisco-issued tokens use the password Cisco123
-notes = a successful login resets the counter. Only the administrator password set at initialisation unlocks
+# Cisco-issued tokens use the password Cisco123
+# a successful login resets the counter. Only the administrator password set at initialisation unlocks
 
 [modules]
 linux = libIDPrimePKCS11.so | libeTPkcs11.so

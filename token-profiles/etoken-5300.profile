@@ -13,8 +13,8 @@ key_sizes = 2048 | 3072 | 4096
 retries = 15
 locks_after = 16
 lock_permanent = yes
-default_password_note = Cisco-issued tokens use the password Cisco123
-notes = a successful login resets the counter. Only the administrator password set at initialisation unlocks
+# Cisco-issued tokens use the password Cisco123
+# a successful login resets the counter. Only the administrator password set at initialisation unlocks
 
 [modules]
 linux = libIDPrimePKCS11.so | libeTPkcs11.so

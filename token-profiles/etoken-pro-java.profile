@@ -14,8 +14,8 @@ key_sizes = 1024 | 2048
 retries = 15
 locks_after = 16
 lock_permanent = yes
-default_password_note = Cisco-issued tokens use the password Cisco123
-notes = a successful login resets the counter. Only the administrator password set at initialisation unlocks
+# Cisco-issued tokens use the password Cisco123
+# a successful login resets the counter. Only the administrator password set at initialisation unlocks
 
 [modules]
 linux = libeTPkcs11.so | libeToken.so

@@ -14,7 +14,7 @@ notes = stands in for eTokens in tests. It keeps its store where SOFTHSM2_CONF s
 retries = none
 locks_after = never
 lock_permanent = no
-notes = never counts or locks PINs: lockout paths are tested with the mock module
+# never counts or locks PINs: lockout paths are tested with the mock module
 
 [modules]
 linux = libsofthsm2.so | /usr/lib/softhsm/libsofthsm2.so

@@ -18,6 +18,7 @@
 #include "phone.h"
 #include "pin.h"
 #include "plan.h"
+#include "signer_pem.h"
 #include "token.h"
 #include "update.h"
 #include "util.h"
@@ -646,17 +647,9 @@ static int judge(struct build *b, X509 *cert, bool token_signed)
 static ctl_status token_check(void *ctx, X509 *cert, ctl_err *err)
 {
 	struct build *b = ctx;
-	char *subj;
 
-	if (ctl_spec_sast_of(&b->spec, cert) < 0) {
-		subj = ctl_name_string(X509_get_subject_name(cert));
-		ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
-			    "the token's certificate (%s) is not one of the file's SAST records; "
-			    "phones could never verify it (add it with --sast). No PIN was asked for.",
-			    subj ? subj : "?");
-		free(subj);
-		return CTL_E_REFUSED;
-	}
+	if (ctl_spec_signer_index(&b->spec, cert, "the token's certificate", err) < 0)
+		return ctl_err_append(err, ". No PIN was asked for.");
 	if (b->judged && !X509_cmp(b->judged, cert))
 		return CTL_OK;
 	if (judge(b, cert, true))
@@ -684,14 +677,13 @@ static int judge_early(struct build *b)
 	if (b->signer_cert) {
 		if ((rc = load_cert(b->signer_cert, &x)))
 			return rc;
-		if (ctl_spec_sast_of(&b->spec, x) < 0) {
-			char *subj = ctl_name_string(X509_get_subject_name(x));
-			msg_error("the signer certificate `%s' (%s) is not one of the file's SAST "
-				  "records; phones could never verify it (add it with --sast)",
-				  b->signer_cert, subj ? subj : "?");
-			free(subj);
+		char who[CTL_PATH_MAX + 32];
+		ctl_err err;
+
+		snprintf(who, sizeof(who), "the signer certificate `%s'", b->signer_cert);
+		if (ctl_spec_signer_index(&b->spec, x, who, &err) < 0) {
 			X509_free(x);
-			return EXIT_REFUSED;
+			return report(NULL, &err);
 		}
 		rc = judge(b, x, b->uri != NULL);
 		X509_free(x);

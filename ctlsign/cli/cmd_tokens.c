@@ -2,12 +2,11 @@
  * ready-to-paste URIs, then the PC/SC readers. */
 #include "cli.h"
 #include "jsonout.h"
+#include "load.h"
 #include "ctl.h"
 #include "identity.h"
-#include "fetch.h"
-#include "io.h"
-#include "pcsc.h"
 #include "token.h"
+#include "tokens_pcsc.h"
 
 #include <getopt.h>
 #include <json-c/json.h>
@@ -240,18 +239,6 @@ out:
 	free(serial);
 }
 
-static ctl_status load_ctl(const char *path, ctl_file **f, ctl_err *err)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	ctl_status st = ctl_read_input(path, CTL_FILE_MAX, &buf, &len, err);
-
-	if (st == CTL_OK)
-		st = ctl_parse(buf, len, f, err);
-	free(buf);
-	return st;
-}
-
 int tokens_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -264,7 +251,8 @@ int tokens_main(int argc, char **argv)
 	const char *ctl_path = NULL;
 	bool json = false, uri_only = false;
 	ctl_token_list *l = NULL;
-	ctl_file *ctl = NULL;
+	loaded held = {0};
+	const ctl_file *ctl = NULL;
 	json_object *jroot = NULL, *jmods = NULL;
 	const char **models = NULL;
 	size_t nmodels = 0, nloaded = 0;
@@ -294,9 +282,12 @@ int tokens_main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (ctl_path && load_ctl(ctl_path, &ctl, &err) != CTL_OK) {
-		rc = report(ctl_path, &err);
-		goto out;
+	if (ctl_path) {
+		if (load_file(ctl_path, &held) != CTL_OK) {
+			rc = report(ctl_path, &held.err);
+			goto out;
+		}
+		ctl = held.f;
 	}
 	if (ctl_token_enumerate(modules, nmodules, &l, &err) != CTL_OK) {
 		rc = report(NULL, &err);
@@ -413,6 +404,6 @@ out:
 	free(models);
 	free(modules);
 	ctl_token_list_free(l);
-	ctl_free(ctl);
+	load_free(&held);
 	return rc;
 }

@@ -18,13 +18,15 @@ ctl_status load_file(const char *path, loaded *L)
 		return L->err.status;
 	if (strcmp(path, "-") != 0 && stat(path, &L->st) == 0)
 		L->have_st = true;
-	return ctl_parse(L->buf, L->len, &L->f, &L->err);
+	/* One copy in memory: the parsed file keeps the buffer read. */
+	return ctl_parse_keep(L->buf, L->len, &L->f, &L->err);
 }
 
 void load_free(loaded *L)
 {
+	if (!L->f || L->buf != L->f->bytes)
+		free(L->buf);
 	ctl_free(L->f);
-	free(L->buf);
 	L->f = NULL;
 	L->buf = NULL;
 }

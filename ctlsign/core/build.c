@@ -424,22 +424,19 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err)
 	return CTL_OK;
 }
 
-/* The signer must be a SAST record of the file, or phones could never
- * verify it. */
-static ctl_status signer_check(const ctl_spec *s, X509 *signer_cert, int *signer_idx,
-			       ctl_err *err)
+int ctl_spec_signer_index(const ctl_spec *s, X509 *cert, const char *who, ctl_err *err)
 {
+	int idx = ctl_spec_sast_of(s, cert);
 	char *subj;
 
-	if ((*signer_idx = ctl_spec_sast_of(s, signer_cert)) >= 0)
-		return CTL_OK;
-	subj = ctl_name_string(X509_get_subject_name(signer_cert));
+	if (idx >= 0)
+		return idx;
+	subj = ctl_name_string(X509_get_subject_name(cert));
 	ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
-		    "the signer certificate (%s) is not one of the file's SAST records; "
-		    "phones could never verify it (add it with --sast)",
-		    subj ? subj : "?");
+		    "%s (%s) is not one of the file's SAST records; phones could never verify "
+		    "it (add it with --sast)", who, subj ? subj : "?");
 	free(subj);
-	return CTL_E_REFUSED;
+	return -1;
 }
 
 ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *outlen,
@@ -481,8 +478,8 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 			 "RSA keys of at most 2048 bits for phones", keybytes * 8);
 	if (!s->checked && (rc = ctl_spec_check(s, w, err)))
 		return rc;
-	if ((rc = signer_check(s, signer->cert, &signer_idx, err)))
-		return rc;
+	if ((signer_idx = ctl_spec_signer_index(s, signer->cert, "the signer certificate", err)) < 0)
+		return CTL_E_REFUSED;
 
 	for (size_t i = 0; i < s->n; i++) {
 		if ((rc = ctl_record_bytes(&s->e[i], &rb, &rn, err))) {

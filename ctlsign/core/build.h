@@ -69,6 +69,11 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err);
 
 /* Index of the SAST entry holding this certificate, -1 if none. */
 int ctl_spec_sast_of(const ctl_spec *s, X509 *cert);
+/* The same for a signer, which must be a SAST record of the file or phones
+ * could never verify it: -1 with CTL_E_REFUSED in err, naming the
+ * certificate as `who' ("the signer certificate", "the token's
+ * certificate") and by subject. */
+int ctl_spec_signer_index(const ctl_spec *s, X509 *cert, const char *who, ctl_err *err);
 
 /* Check the spec (ctl_spec_check, unless done) and the signer (a SAST
  * record of the file), lay it out as CUCM does, sign, then re-parse and
@@ -84,17 +89,6 @@ ctl_status ctl_record_bytes(const ctl_entry *e, uint8_t **out, size_t *outlen,
 /* Read a certificate file, PEM or DER. */
 ctl_status ctl_cert_load(const char *path, X509 **out, ctl_err *err);
 
-/* A signer from a PEM (or DER) private key file. getpass is called only for
- * an encrypted key; it fills buf (size n) and returns the length or -1.
- * A key file readable by group/others adds a warning. The key must match
- * cert's public key (refused otherwise, naming both). */
-typedef int (*ctl_pass_fn)(char *buf, int n, void *ctx);
-ctl_status ctl_pem_signer_open(const char *key_path, ctl_pass_fn getpass, void *ctx,
-			       ctl_signer **out, ctl_warnings *w, ctl_err *err);
-/* Attach the certificate to a PEM signer (checks the key matches). */
-ctl_status ctl_signer_set_cert(ctl_signer *s, X509 *cert, const char *cert_desc,
-			       ctl_err *err);
-/* Does the signer's private key belong to this certificate? */
-bool ctl_signer_matches(const ctl_signer *s, X509 *cert);
+/* Signing with a key file: signer_pem.h. */
 
 #endif

@@ -12,29 +12,28 @@ static unsigned be16(const uint8_t *p)
 	return ((unsigned)p[0] << 8) | p[1];
 }
 
-static void tlv_free(ctl_tlv *t, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(t[i].val);
-	free(t);
-}
-
 void ctl_free(ctl_file *f)
 {
 	if (!f)
 		return;
-	tlv_free(f->hdr, f->nhdr);
+	free(f->hdr);
 	for (size_t i = 0; i < f->nrec; i++) {
-		tlv_free(f->rec[i].tlv, f->rec[i].ntlv);
+		free(f->rec[i].tlv);
 		X509_free(f->rec[i].cert);
 	}
 	free(f->rec);
+	free(f->bytes);
 	free(f);
 }
 
-/* Append a TLV to a growable array. */
-static ctl_tlv *tlv_push(ctl_tlv **arr, size_t *n, size_t *cap)
+/* Append a TLV to a growable array; NULL when out of memory or when the
+ * header or a record already holds CTL_TLVS_MAX (*full set). */
+static ctl_tlv *tlv_push(ctl_tlv **arr, size_t *n, size_t *cap, bool *full)
 {
+	if (*n == CTL_TLVS_MAX) {
+		*full = true;
+		return NULL;
+	}
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 16;
 		ctl_tlv *p = realloc(*arr, nc * sizeof(*p));
@@ -175,7 +174,7 @@ static ctl_status parse_header(const uint8_t *buf, size_t len, ctl_file *f, ctl_
 	size_t off = 0, cap = 0, hdrlen = 0;
 	struct open_container stack[3] = {{0}};
 	int depth = 0;
-	bool pad = false;
+	bool pad = false, full = false;
 	unsigned char seen[CTL_TAG_MAX + 1] = {0};
 
 	for (;;) {
@@ -206,7 +205,7 @@ static ctl_status parse_header(const uint8_t *buf, size_t len, ctl_file *f, ctl_
 				return ctl_err_set(err, CTL_E_MALFORMED, (long)off, (int)tag, 0,
 						   "padding before HEADERLENGTH (tag 2)");
 			pad = true;
-			if (!(t = tlv_push(&f->hdr, &f->nhdr, &cap)))
+			if (!(t = tlv_push(&f->hdr, &f->nhdr, &cap, &full)))
 				goto oom;
 			t->off = off;
 			t->tag = (uint8_t)tag;
@@ -249,7 +248,7 @@ static ctl_status parse_header(const uint8_t *buf, size_t len, ctl_file *f, ctl_
 			return ctl_err_set(err, CTL_E_MALFORMED, (long)off, (int)tag, 0,
 					   "duplicate %s (tag %u)", hname(tag), tag);
 		seen[tag] = 1;
-		if (!(t = tlv_push(&f->hdr, &f->nhdr, &cap)))
+		if (!(t = tlv_push(&f->hdr, &f->nhdr, &cap, &full)))
 			goto oom;
 		t->off = off;
 		t->tag = (uint8_t)tag;
@@ -268,11 +267,8 @@ static ctl_status parse_header(const uint8_t *buf, size_t len, ctl_file *f, ctl_
 		if (check_value(header_size(tag), buf + off + 3, l, (long)off, tag, 0,
 				hname(tag), err))
 			return err->status;
-		if (l) {
-			if (!(t->val = malloc(l)))
-				goto oom;
-			memcpy(t->val, buf + off + 3, l);
-		}
+		if (l)
+			t->val = (uint8_t *)buf + off + 3;
 		if (tag == CTL_H_HEADERLENGTH) {
 			hdrlen = be16(t->val);
 			if (hdrlen < end)
@@ -323,6 +319,10 @@ static ctl_status parse_header(const uint8_t *buf, size_t len, ctl_file *f, ctl_
 				   sig->len, mod->val[0], ctl_modulus_bytes[mod->val[0]]);
 	return CTL_OK;
 oom:
+	if (full)
+		return ctl_err_set(err, CTL_E_REFUSED, (long)off, (int)buf[off], 0,
+				   "more than %u TLVs in the header: headers hold about fifteen; "
+				   "not read further", CTL_TLVS_MAX);
 	return ctl_err_set(err, CTL_E_INTERNAL, (long)off, -1, 0, "out of memory");
 }
 
@@ -346,6 +346,7 @@ static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int i
 {
 	size_t cap = 0, end, p;
 	unsigned char seen[CTL_TAG_MAX + 1] = {0};
+	bool full = false;
 
 	r->off = off;
 	if (len - off < 5)
@@ -384,17 +385,19 @@ static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int i
 		if (check_value(record_size(tag), buf + p + 3, l, (long)p, tag, idx,
 				rname(tag), err))
 			return err->status;
-		if (!(t = tlv_push(&r->tlv, &r->ntlv, &cap)))
+		if (!(t = tlv_push(&r->tlv, &r->ntlv, &cap, &full))) {
+			if (full)
+				return ctl_err_set(err, CTL_E_REFUSED, (long)p, (int)tag, idx,
+						   "more than %u TLVs in one record: records hold a "
+						   "dozen; not read further", CTL_TLVS_MAX);
 			return ctl_err_set(err, CTL_E_INTERNAL, (long)p, -1, idx, "out of memory");
+		}
 		t->off = p;
 		t->tag = (uint8_t)tag;
 		t->len = (uint16_t)l;
 		t->kind = CTL_TLV_PLAIN;
-		if (l) {
-			if (!(t->val = malloc(l)))
-				return ctl_err_set(err, CTL_E_INTERNAL, (long)p, -1, idx, "out of memory");
-			memcpy(t->val, buf + p + 3, l);
-		}
+		if (l)
+			t->val = (uint8_t *)buf + p + 3;
 		if (tag == CTL_R_CERTIFICATE && !(r->cert = ctl_der_cert(t->val, l))) {
 			ERR_clear_error();
 			return ctl_err_set(err, CTL_E_MALFORMED, (long)p, (int)tag, idx,
@@ -409,51 +412,100 @@ static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int i
 	return CTL_OK;
 }
 
-ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *err)
+/* Parse the file's own copy of its bytes (f->bytes, set by the caller). */
+static ctl_status parse(ctl_file *f, ctl_err *err)
 {
-	ctl_file *f;
-	size_t off, cap = 0;
+	const uint8_t *buf = f->bytes;
+	size_t off, cap = 0, len = f->size;
 
-	*out = NULL;
-	ctl_err_clear(err);
-	if (len > CTL_FILE_MAX)
-		return ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
-				   "%zu bytes is larger than any trust list can be (limit %u)",
-				   len, CTL_FILE_MAX);
-	if (!(f = calloc(1, sizeof(*f))))
-		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-	f->size = len;
 	if (parse_header(buf, len, f, err))
-		goto fail;
+		return err->status;
 	for (off = f->header_length; off < len;) {
 		if (f->nrec == CTL_RECORDS_MAX) {
 			ctl_err_set(err, CTL_E_REFUSED, (long)off, -1, (int)f->nrec + 1,
 				    "more than %u records: no trust list phones use comes near "
 				    "(an ITL fails past about 39 certificates); not read further",
 				    CTL_RECORDS_MAX);
-			goto fail;
+			return err->status;
 		}
 		if (f->nrec == cap) {
 			size_t nc = cap ? cap * 2 : 8;
 			ctl_record *p = realloc(f->rec, nc * sizeof(*p));
-			if (!p) {
-				ctl_err_set(err, CTL_E_INTERNAL, (long)off, -1, -1, "out of memory");
-				goto fail;
-			}
+			if (!p)
+				return ctl_err_set(err, CTL_E_INTERNAL, (long)off, -1, -1,
+						   "out of memory");
 			f->rec = p;
 			cap = nc;
 		}
 		memset(&f->rec[f->nrec], 0, sizeof(ctl_record));
 		f->nrec++;
 		if (parse_record(buf, len, off, (int)f->nrec, &f->rec[f->nrec - 1], err))
-			goto fail;
+			return err->status;
 		off += f->rec[f->nrec - 1].len;
+	}
+	return CTL_OK;
+}
+
+/* A file for len bytes, after the limit every input is held to; NULL (and
+ * *st) on refusal. */
+static ctl_file *new_file(size_t len, ctl_status *st, ctl_err *err)
+{
+	ctl_file *f;
+
+	*st = CTL_OK;
+	ctl_err_clear(err);
+	if (len > CTL_FILE_MAX) {
+		*st = ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
+				  "%zu bytes is larger than any trust list can be (limit %u)",
+				  len, CTL_FILE_MAX);
+		return NULL;
+	}
+	if (!(f = calloc(1, sizeof(*f)))) {
+		*st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		return NULL;
+	}
+	f->size = len;
+	return f;
+}
+
+ctl_status ctl_parse_keep(uint8_t *buf, size_t len, ctl_file **out, ctl_err *err)
+{
+	ctl_file *f;
+	ctl_status st;
+
+	*out = NULL;
+	if (!(f = new_file(len, &st, err)))
+		return st;
+	f->bytes = buf;
+	if ((st = parse(f, err))) {
+		f->bytes = NULL;   /* still the caller's */
+		ctl_free(f);
+		return st;
 	}
 	*out = f;
 	return CTL_OK;
-fail:
-	ctl_free(f);
-	return err->status;
+}
+
+ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *err)
+{
+	ctl_file *f;
+	ctl_status st;
+
+	*out = NULL;
+	if (!(f = new_file(len, &st, err)))
+		return st;
+	if (!(f->bytes = malloc(len ? len : 1))) {
+		ctl_free(f);
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	}
+	if (len)
+		memcpy(f->bytes, buf, len);
+	if ((st = parse(f, err))) {
+		ctl_free(f);   /* and the copy */
+		return st;
+	}
+	*out = f;
+	return CTL_OK;
 }
 
 static size_t tlv_wire(const ctl_tlv *t)
@@ -560,11 +612,10 @@ int ctl_rec_function(const ctl_record *r)
 }
 
 ctl_status ctl_signed_bytes(const uint8_t *file, size_t len, const ctl_file *f,
-			    uint8_t **out, size_t *outlen, ctl_err *err)
+			    ctl_signed *out, ctl_err *err)
 {
 	const ctl_tlv *sig = ctl_hdr_find(f, CTL_H_SIGNATURE);
-	size_t cut, rest;
-	uint8_t *buf;
+	size_t cut;
 
 	if (!sig)
 		return ctl_err_set(err, CTL_E_MALFORMED, -1, CTL_H_SIGNATURE, 0,
@@ -573,13 +624,10 @@ ctl_status ctl_signed_bytes(const uint8_t *file, size_t len, const ctl_file *f,
 	if (sig->off + cut > len || len != f->size)
 		return ctl_err_set(err, CTL_E_INTERNAL, (long)sig->off, CTL_H_SIGNATURE, 0,
 				   "file bytes do not match the parsed file");
-	rest = len - sig->off - cut;
-	if (!(buf = malloc(len - cut + 1)))
-		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-	memcpy(buf, file, sig->off);
-	memcpy(buf + sig->off, file + sig->off + cut, rest);
-	*out = buf;
-	*outlen = len - cut;
+	out->p[0] = file;
+	out->n[0] = sig->off;
+	out->p[1] = file + sig->off + cut;
+	out->n[1] = len - sig->off - cut;
 	return CTL_OK;
 }
 

@@ -26,7 +26,7 @@ typedef struct ctl_tlv {
 	uint8_t kind;        /* ctl_tlv_kind */
 	uint8_t depth;       /* container nesting level (header only) */
 	uint16_t len;        /* value length, or a container's content length */
-	uint8_t *val;        /* owned copy of the value; NULL when len == 0 */
+	uint8_t *val;        /* the value, in the file's bytes; NULL when len == 0 */
 } ctl_tlv;
 
 typedef struct ctl_record {
@@ -38,6 +38,7 @@ typedef struct ctl_record {
 } ctl_record;
 
 typedef struct ctl_file {
+	uint8_t *bytes;      /* the file as parsed (owned): every value points into it */
 	size_t size;         /* serialized size */
 	uint16_t header_length;
 	size_t nhdr;
@@ -50,6 +51,9 @@ typedef struct ctl_file {
  * ctl_serialize() turns back into exactly the same bytes, or an error with
  * the offset, tag and what was expected. */
 ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *err);
+/* The same without a copy: buf (malloc'd) becomes the file's bytes on
+ * success (ctl_free frees it); on failure it stays the caller's. */
+ctl_status ctl_parse_keep(uint8_t *buf, size_t len, ctl_file **out, ctl_err *err);
 /* Emit the file as it is (no recomputation). *out is malloc'd. */
 ctl_status ctl_serialize(const ctl_file *f, uint8_t **out, size_t *outlen, ctl_err *err);
 void ctl_free(ctl_file *f);
@@ -67,9 +71,14 @@ const char *ctl_tlv_str(const ctl_tlv *t);
 
 /* Record role code, -1 when the record has no FUNCTION. */
 int ctl_rec_function(const ctl_record *r);
-/* The signed bytes: the file without the SIGNATURE TLV. *out malloc'd. */
+/* The signed bytes: the file without the SIGNATURE TLV, as the two runs of
+ * file around it (no copy: a 4 MiB list is not held twice). */
+typedef struct ctl_signed {
+	const uint8_t *p[2];
+	size_t n[2];
+} ctl_signed;
 ctl_status ctl_signed_bytes(const uint8_t *file, size_t len, const ctl_file *f,
-			    uint8_t **out, size_t *outlen, ctl_err *err);
+			    ctl_signed *out, ctl_err *err);
 /* "CTL" or "ITL", from FILENAME (falls back to "CTL"). */
 const char *ctl_kind(const ctl_file *f);
 

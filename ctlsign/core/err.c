@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,24 +46,44 @@ static size_t put(char *msg, size_t o, const char *s)
 	return o + n;
 }
 
-ctl_status ctl_err_wrap(ctl_err *e, const char *fmt, ...)
+/* Put fmt's text before the message ("TEXT: message") or after it. */
+static ctl_status edit(ctl_err *e, bool before, const char *fmt, va_list ap)
 {
-	char ctx[CTL_ERR_MSG], msg[CTL_ERR_MSG];
+	char add[CTL_ERR_MSG], old[CTL_ERR_MSG];
 	size_t o;
-	va_list ap;
 
 	if (!e)
 		return CTL_E_INTERNAL;
-	va_start(ap, fmt);
-	vsnprintf(ctx, sizeof(ctx), fmt, ap);
-	va_end(ap);
-	memcpy(msg, e->msg, sizeof(msg));
-	msg[sizeof(msg) - 1] = '\0';
-	/* "CONTEXT: message", cut to the buffer. */
-	o = put(e->msg, 0, ctx);
-	o = put(e->msg, o, ": ");
-	put(e->msg, o, msg);
+	vsnprintf(add, sizeof(add), fmt, ap);
+	memcpy(old, e->msg, sizeof(old));
+	old[sizeof(old) - 1] = '\0';
+	o = put(e->msg, 0, before ? add : old);
+	if (before)
+		o = put(e->msg, o, ": ");
+	put(e->msg, o, before ? old : add);
 	return e->status;
+}
+
+ctl_status ctl_err_wrap(ctl_err *e, const char *fmt, ...)
+{
+	va_list ap;
+	ctl_status st;
+
+	va_start(ap, fmt);
+	st = edit(e, true, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+ctl_status ctl_err_append(ctl_err *e, const char *fmt, ...)
+{
+	va_list ap;
+	ctl_status st;
+
+	va_start(ap, fmt);
+	st = edit(e, false, fmt, ap);
+	va_end(ap);
+	return st;
 }
 
 ctl_status ctl_err_ssl(ctl_err *e, ctl_status st, const char *fmt, ...)

@@ -1,6 +1,22 @@
 /* Errors returned by core code. Core code never prints or exits: it fills a
  * ctl_err and returns its kind; the command layer prints and picks the exit
- * code (see cli/exitcodes.h). */
+ * code (see cli/exitcodes.h).
+ *
+ * Every message names its subject once, first. Who names a file:
+ *  - a function handed the path of its input or output (ctl_read_file,
+ *    ctl_read_input, ctl_cert_load, ctl_trust_load, ctl_write_atomic) does
+ *    not: its caller does, with report(path, &err) in the command layer
+ *    ("`PATH': cannot open: ...") or ctl_err_wrap(err, "`%s'", path) in
+ *    core, where the caller also says why it read the file
+ *    ("cluster.ini:12: key `capf': `capf.pem': ...");
+ *  - a function that reads what it found itself (the certificates a
+ *    cluster file names, token profiles, a lock file), or whose position
+ *    is part of the message (a cluster file or a profile: "PATH:LINE: ...")
+ *    or whose role is (a key file: "key file `PATH': ..."), names it.
+ * Parsers of bytes (ctl_parse) know no path: offset, record and tag say
+ * where, and the caller names the file. tests/e2e/errors.sh gives every
+ * file-taking option a missing, a directory, an unreadable path and checks
+ * the message holds it. */
 #ifndef CTLSIGN_ERR_H
 #define CTLSIGN_ERR_H
 
@@ -38,6 +54,10 @@ ctl_status ctl_err_set(ctl_err *e, ctl_status st, long offset, int tag,
  * message" (cut to CTL_ERR_MSG). Status, offset, tag and record stay.
  * Returns the status. */
 ctl_status ctl_err_wrap(ctl_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Add to the end of the message of an error already set (cut to
+ * CTL_ERR_MSG). Returns the status. */
+ctl_status ctl_err_append(ctl_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Like ctl_err_set, appending the first OpenSSL error queue entry. */
 ctl_status ctl_err_ssl(ctl_err *e, ctl_status st, const char *fmt, ...)

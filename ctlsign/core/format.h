@@ -89,6 +89,11 @@ static const uint16_t ctl_modulus_bytes[CTL_MODULUS_COUNT] = {64, 128, 256, 512}
 /* Records in one file: real lists hold tens (an ITL fails past about 39
  * certificates). More is refused, so no input can make a command slow. */
 #define CTL_RECORDS_MAX 1024u
+/* TLVs in the header (containers and padding included) and in one record:
+ * real ones hold about fifteen and a dozen. More is refused, for the same
+ * reason: a file of empty unknown TLVs would otherwise cost twenty times
+ * its size in memory and a gigabyte of JSON. */
+#define CTL_TLVS_MAX 64u
 
 /* Names as CUCM's `show ctl` prints them (NULL: not a known tag). */
 const char *ctl_header_tag_name(unsigned tag);

@@ -65,7 +65,7 @@ static bool add_section(ctl_ini *ini, const char *name, size_t len)
 {
 	if (ini->nsecs == ini->capsecs) {
 		size_t nc = ini->capsecs ? 2 * ini->capsecs : 16;
-		struct ctl_ini_sec *v = realloc(ini->secs, nc * sizeof(*v));
+		ctl_ini_sec *v = realloc(ini->secs, nc * sizeof(*v));
 
 		if (!v)
 			return false;

@@ -40,10 +40,10 @@ typedef struct ctl_ini_spec {
 	void *ctx;
 } ctl_ini_spec;
 
-struct ctl_ini_sec {
+typedef struct ctl_ini_sec {
 	char *name;
 	int line;
-};
+} ctl_ini_sec;
 
 /* One read. The fields are the reader's own: use the functions below. */
 struct ctl_ini {
@@ -54,7 +54,7 @@ struct ctl_ini {
 	bool failed;
 	int fail_line;           /* line of the first failure; 0: the whole file */
 	ctl_status status;
-	struct ctl_ini_sec *secs;
+	ctl_ini_sec *secs;
 	size_t nsecs, capsecs;
 };
 

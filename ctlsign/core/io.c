@@ -458,22 +458,16 @@ ctl_status ctl_write_atomic(const char *path, const uint8_t *data, size_t len,
 	ctl_output_unlock(lockfd);
 	return CTL_OK;
 fail:
-	{
-		size_t n = strlen(err->msg);
-
-		if (!undo())
-			snprintf(err->msg + n, sizeof(err->msg) - n,
-				 "; the previous files could not all be put back: check %s, %s.bak "
-				 "and any %s.bak.tmp.* or %s.bak.old.* beside them",
-				 path, path, path, path);
-		else if (w_had_path && o->backup)
-			snprintf(err->msg + n, sizeof(err->msg) - n, "; `%s' and `%s' are as they were",
-				 path, w_bak);
-		else if (w_had_path)
-			snprintf(err->msg + n, sizeof(err->msg) - n, "; `%s' is as it was", path);
-		else
-			snprintf(err->msg + n, sizeof(err->msg) - n, "; `%s' was not created", path);
-	}
+	if (!undo())
+		ctl_err_append(err, "; the previous files could not all be put back: check %s, "
+			       "%s.bak and any %s.bak.tmp.* or %s.bak.old.* beside them",
+			       path, path, path, path);
+	else if (w_had_path && o->backup)
+		ctl_err_append(err, "; `%s' and `%s' are as they were", path, w_bak);
+	else if (w_had_path)
+		ctl_err_append(err, "; `%s' is as it was", path);
+	else
+		ctl_err_append(err, "; `%s' was not created", path);
 	/* A stop signal is delivered here: the handler (or the default action)
 	 * finds nothing left to clean. */
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);

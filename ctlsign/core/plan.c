@@ -37,6 +37,12 @@ static ctl_status add(const ctl_cluster *c, ctl_spec *s, int role, const char *h
 {
 	X509 *x = NULL;
 
+	/* ctl_spec_check refuses it too; here before 10 000 certificates load. */
+	if (s->n == CTL_RECORDS_MAX)
+		return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+				   "%s: more than %u records: a trust list holds at most %u (phones "
+				   "stop long before: an ITL over 64 KB, about 39 certificates, "
+				   "already fails)", c->path, CTL_RECORDS_MAX, CTL_RECORDS_MAX);
 	if (!blank && ctl_cert_load(cert, &x, err))
 		return ctl_err_wrap(err, "%s:%d: key `%s': `%s'", c->path, src ? src->line : 0, key,
 				    cert);
@@ -51,9 +57,11 @@ static const ctl_cluster_node *publisher(const ctl_cluster *c)
 	return c->nnodes ? &c->nodes[0] : NULL;
 }
 
-static char *dupz(const char *s)
+/* *dst = a copy of s (NULL stays NULL); false when out of memory. */
+static bool dupz(char **dst, const char *s)
 {
-	return s ? strdup(s) : NULL;
+	*dst = s ? strdup(s) : NULL;
+	return !s || *dst;
 }
 
 static ctl_status need(const ctl_cluster *c, const ctl_cluster_node *n, const char *what,
@@ -120,6 +128,7 @@ static ctl_status choose_signer(const ctl_cluster *c, const ctl_plan_opts *o,
 	const ctl_release *rel = &c->rel;
 	ctl_signer_kind kind = c->signer_kind;
 	char desc[512], note[512] = "";
+	bool mem = true;
 	ctl_status rc;
 
 	*signer_token = NULL;
@@ -142,12 +151,12 @@ static ctl_status choose_signer(const ctl_cluster *c, const ctl_plan_opts *o,
 					   t->src.line, t->name);
 		*signer_token = t;
 		plan->kind = CTL_SIGNER_TOKEN;
-		plan->uri = dupz(t->uri);
-		plan->cert_path = dupz(t->cert);
+		mem &= dupz(&plan->uri, t->uri);
+		mem &= dupz(&plan->cert_path, t->cert);
 		snprintf(desc, sizeof(desc), "token %s", t->name);
 	} else if (kind == CTL_SIGNER_TOKEN) {
 		plan->kind = CTL_SIGNER_TOKEN;
-		plan->uri = dupz(c->signer_uri);
+		mem &= dupz(&plan->uri, c->signer_uri);
 		snprintf(desc, sizeof(desc), "%s", c->signer_uri);
 	} else {
 		if (kind != CTL_SIGNER_PRESET)
@@ -161,15 +170,15 @@ static ctl_status choose_signer(const ctl_cluster *c, const ctl_plan_opts *o,
 		if (plan->kind == CTL_SIGNER_ITLRECOVERY) {
 			if ((rc = need(c, pub, pub->itlrecovery_cert, "itlrecovery", err)))
 				return rc;
-			plan->cert_path = dupz(pub->itlrecovery_cert);
-			plan->key_path = dupz(c->signer_key ? c->signer_key : pub->itlrecovery_key);
+			mem &= dupz(&plan->cert_path, pub->itlrecovery_cert);
+			mem &= dupz(&plan->key_path, c->signer_key ? c->signer_key : pub->itlrecovery_key);
 			snprintf(desc, sizeof(desc), "ITLRecovery key of %s", pub->name);
 		} else {
 			const ctl_cluster_node *k = o->itl ? node : pub;
 			if ((rc = need(c, k, k->callmanager_cert, "callmanager", err)))
 				return rc;
-			plan->cert_path = dupz(k->callmanager_cert);
-			plan->key_path = dupz(c->signer_key ? c->signer_key : k->callmanager_key);
+			mem &= dupz(&plan->cert_path, k->callmanager_cert);
+			mem &= dupz(&plan->key_path, c->signer_key ? c->signer_key : k->callmanager_key);
 			snprintf(desc, sizeof(desc), "CallManager key of %s", k->name);
 		}
 		if (kind == CTL_SIGNER_PRESET) {
@@ -177,10 +186,13 @@ static ctl_status choose_signer(const ctl_cluster *c, const ctl_plan_opts *o,
 			snprintf(desc + n, sizeof(desc) - n, " (release %s preset)", c->release);
 		}
 	}
-	plan->describe = dupz(desc);
-	plan->note = note[0] ? dupz(note) : NULL;
-	if (!plan->describe || (note[0] && !plan->note) || (plan->kind == CTL_SIGNER_TOKEN && !plan->uri))
+	mem &= dupz(&plan->describe, desc);
+	mem &= dupz(&plan->note, note[0] ? note : NULL);
+	if (!mem)
 		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	if (plan->kind == CTL_SIGNER_TOKEN && !plan->uri)
+		return ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
+				   "%s: the signer is a token, but no URI names it", c->path);
 	return CTL_OK;
 }
 

@@ -1,6 +1,6 @@
 /* Tokenless signing: a private key from a PEM (or DER) file, as CUCM's
  * publisher signs with its CallManager or ITLRecovery key. */
-#include "build.h"
+#include "signer_pem.h"
 
 #include "io.h"
 #include "secret.h"

@@ -249,8 +249,8 @@ fail:
 
 /* Check one candidate key. Returns true when the signature is valid; on
  * false, res->reason says why. */
-static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const uint8_t *tbs,
-		       size_t tbslen, unsigned code, bool legacy, ctl_verify_result *res)
+static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const ctl_signed *tbs,
+		       unsigned code, bool legacy, ctl_verify_result *res)
 {
 	EVP_PKEY_CTX *pctx = NULL;
 	EVP_MD_CTX *mctx = NULL;
@@ -314,7 +314,10 @@ static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const uint8_t *tbs,
 			 ctl_digest_nid_name(nid));
 		goto out;
 	}
-	if (!evmd || !EVP_Digest(tbs, tbslen, md, &mdlen, evmd, NULL) ||
+	if (!evmd || !(mctx = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(mctx, evmd, NULL) ||
+	    !EVP_DigestUpdate(mctx, tbs->p[0], tbs->n[0]) ||
+	    !EVP_DigestUpdate(mctx, tbs->p[1], tbs->n[1]) ||
+	    !EVP_DigestFinal_ex(mctx, md, &mdlen) ||
 	    (unsigned)ASN1_STRING_length(dig) != mdlen ||
 	    CRYPTO_memcmp(ASN1_STRING_get0_data(dig), md, mdlen) != 0) {
 		snprintf(res->reason, sizeof(res->reason),
@@ -324,9 +327,10 @@ static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const uint8_t *tbs,
 		goto out;
 	}
 	/* Belt and braces: the library's own strict PKCS#1 v1.5 check. */
-	if (!(mctx = EVP_MD_CTX_new()) ||
-	    EVP_DigestVerifyInit(mctx, NULL, evmd, NULL, pk) <= 0 ||
-	    EVP_DigestVerify(mctx, sig->val, sig->len, tbs, tbslen) != 1) {
+	if (!EVP_MD_CTX_reset(mctx) || EVP_DigestVerifyInit(mctx, NULL, evmd, NULL, pk) <= 0 ||
+	    EVP_DigestVerifyUpdate(mctx, tbs->p[0], tbs->n[0]) <= 0 ||
+	    EVP_DigestVerifyUpdate(mctx, tbs->p[1], tbs->n[1]) <= 0 ||
+	    EVP_DigestVerifyFinal(mctx, sig->val, sig->len) != 1) {
 		snprintf(res->reason, sizeof(res->reason),
 			 "PKCS#1 v1.5 verification failed");
 		goto out;
@@ -403,8 +407,8 @@ ctl_status ctl_verify_ex(const uint8_t *buf, size_t len, const ctl_file *f,
 	const char *caname = ctl_tlv_str(ctl_hdr_find(f, CTL_H_CANAME));
 	ctl_trust *own = NULL;
 	const ctl_trust *t = o->trust;
-	uint8_t *tbs = NULL;
-	size_t tbslen = 0, nmatch = 0, *match = NULL;
+	ctl_signed tbs;
+	size_t nmatch = 0, *match = NULL;
 	uint32_t ts = 0;
 	unsigned code = 0;
 	ctl_status rc;
@@ -424,7 +428,7 @@ ctl_status ctl_verify_ex(const uint8_t *buf, size_t len, const ctl_file *f,
 			goto out;
 		t = own;
 	}
-	if ((rc = ctl_signed_bytes(buf, len, f, &tbs, &tbslen, err)))
+	if ((rc = ctl_signed_bytes(buf, len, f, &tbs, err)))
 		goto out;
 	if (t->n && !(match = calloc(t->n, sizeof(*match)))) {
 		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
@@ -471,7 +475,7 @@ ctl_status ctl_verify_ex(const uint8_t *buf, size_t len, const ctl_file *f,
 		const ctl_anchor *a = &t->a[match[k]];
 
 		res->signer_found = true;
-		if (check_with(a->key, sig, tbs, tbslen, code, o->legacy_digest_codes, res)) {
+		if (check_with(a->key, sig, &tbs, code, o->legacy_digest_codes, res)) {
 			res->valid = true;
 			res->anchor = own ? NULL : a;
 			res->signer_cert = a->cert;
@@ -522,7 +526,6 @@ fail:
 	rc = ctl_err_set(err, CTL_E_VERIFY, -1, -1, -1, "%s", res->reason);
 out:
 	free(match);
-	free(tbs);
 	ctl_trust_free(own);
 	return rc;
 }

@@ -168,6 +168,26 @@ CTLSIGN_MOCK_FLAGS=locked expect 6 "locked token" -- "$CTLSIGN" build "${recs[@]
 	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
 has err "locked" "locked message"
 check "locked: no login at all" -- test "$(logins)" = 0
+# The token's family from the profiles (here SoftHSM's, given an eToken's
+# PIN policy, then key sizes that leave out the token's 1024-bit key).
+cp -r "$ROOT/token-profiles" prof
+sed -i 's/^retries = none/retries = 3/; s/^locks_after = never/locks_after = 4/;
+	s/^lock_permanent = no/lock_permanent = yes/' prof/softhsm2.profile
+CTLSIGN_PROFILES_DIR=$T/prof CTLSIGN_MOCK_FLAGS=locked expect 6 "locked token, its family known" -- \
+	"$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK" \
+	--pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+has err "its family's PIN policy, from the token profiles: 3 wrong PINs tolerated, the 4th locks it; only the administrator (SO) password set at initialisation unlocks it" \
+	"the lockout message names the PIN policy"
+sed -i 's/^key_sizes = .*/key_sizes = 2048 | 4096/' prof/softhsm2.profile
+rm -f login.log
+CTLSIGN_PROFILES_DIR=$T/prof expect 5 "a key the token's family does not sign with" -- \
+	"$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK" \
+	--pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+has err "token \`eToken' is a SoftHSM v2, which signs with RSA keys of 2048 or 4096 bits only" \
+	"key sizes of the family named"
+has err "1024-bit key. No PIN was asked for" "the key's size, and no PIN"
+check "key size refused: no login at all" -- test "$(logins)" = 0
+check "key size refused: no output" -- test ! -e x.tlv
 CTLSIGN_MOCK_REMOVED=1 expect 7 "token removed" -- "$CTLSIGN" build "${recs[@]}" \
 	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
 rm -f login.log

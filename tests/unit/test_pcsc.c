@@ -2,16 +2,20 @@
  * non-existent socket path, so a pcscd another test runs does not matter),
  * and the "PC/SC readers" section rendered from synthetic scans: eToken
  * with and without its PKCS#11 module, unknown card, empty and mute readers,
- * JSON. The live path (pcscd + vpcd + virtual card) is tests/e2e/pcsc.sh. */
+ * JSON. Tokens found by USB id in a made-up sysfs folder. The live path
+ * (pcscd + vpcd + virtual card) is tests/e2e/pcsc.sh. */
 #include <criterion/criterion.h>
 
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pcsc.h"
 #include "profiles.h"
+#include "tokens_pcsc.h"
+#include "usb.h"
 
 /* pcsc-lite's client reads PCSCLITE_CSOCK_NAME once per process; Criterion
  * runs each test in a fresh process, so setting it first is enough. */
@@ -20,10 +24,10 @@ static void no_pcscd(void)
 	cr_assert_eq(setenv("PCSCLITE_CSOCK_NAME", "/nonexistent/ctlsign-test/pcscd.comm", 1), 0);
 }
 
-static struct ctl_profile_set *profiles(void)
+static ctl_profile_set *profiles(void)
 {
 	const char *d = getenv(CTL_PROFILES_ENV);
-	struct ctl_profile_set *set = NULL;
+	ctl_profile_set *set = NULL;
 	ctl_err err;
 
 	ctl_err_clear(&err);
@@ -34,7 +38,7 @@ static struct ctl_profile_set *profiles(void)
 
 Test(pcsc, no_service_is_a_state_not_an_error, .init = no_pcscd)
 {
-	struct ctl_pcsc_scan scan;
+	ctl_pcsc_listing scan;
 	ctl_err err;
 
 	ctl_err_clear(&err);
@@ -80,11 +84,11 @@ static const unsigned char atr_jcop[] = {
 	0x32, 0x7A,
 };
 
-static struct ctl_profile_set *set;
-static struct ctl_pcsc_reader readers[4];
-static struct ctl_pcsc_scan scan = {.state = CTL_PCSC_OK, .readers = readers, .n_readers = 4};
+static ctl_profile_set *set;
+static ctl_pcsc_reader readers[4];
+static ctl_pcsc_listing scan = {.state = CTL_PCSC_OK, .readers = readers, .n_readers = 4};
 
-static void card(struct ctl_pcsc_reader *r, const char *name, const unsigned char *atr,
+static void card(ctl_pcsc_reader *r, const char *name, const unsigned char *atr,
 		 size_t len)
 {
 	memset(r, 0, sizeof(*r));
@@ -119,7 +123,9 @@ static char *render(const char *const *models, size_t n_models)
 	FILE *out = open_memstream(&text, &n);
 
 	cr_assert_not_null(out);
-	cr_expect_eq(tokens_pcsc_render(out, NULL, false, &scan, set, models, n_models), 0);
+	tokens_found f = {.scan = &scan, .profiles = set};
+
+	cr_expect_eq(tokens_pcsc_render(out, NULL, false, &f, models, n_models), 0);
 	fclose(out);
 	return text;
 }
@@ -165,7 +171,9 @@ Test(pcsc_render, no_profiles_still_lists_readers)
 
 	readers[0].profile = NULL;
 	readers[0].pattern = NULL;
-	cr_expect_eq(tokens_pcsc_render(out, NULL, false, &scan, NULL, NULL, 0), 0);
+	tokens_found f = {.scan = &scan};
+
+	cr_expect_eq(tokens_pcsc_render(out, NULL, false, &f, NULL, 0), 0);
 	fclose(out);
 	cr_expect(strstr(text, "token:    not identified (no token profiles loaded)") != NULL, "%s", text);
 	cr_expect_null(strstr(text, "hint:"));
@@ -174,12 +182,14 @@ Test(pcsc_render, no_profiles_still_lists_readers)
 
 Test(pcsc_render, no_readers)
 {
-	struct ctl_pcsc_scan none = {.state = CTL_PCSC_NO_READERS};
+	ctl_pcsc_listing none = {.state = CTL_PCSC_NO_READERS};
 	char *text = NULL;
 	size_t n = 0;
 	FILE *out = open_memstream(&text, &n);
 
-	cr_expect_eq(tokens_pcsc_render(out, NULL, false, &none, set, NULL, 0), 0);
+	tokens_found f = {.scan = &none, .profiles = set};
+
+	cr_expect_eq(tokens_pcsc_render(out, NULL, false, &f, NULL, 0), 0);
 	fclose(out);
 	cr_expect_str_eq(text, "PC/SC: no smart card readers found\n");
 	free(text);
@@ -188,8 +198,9 @@ Test(pcsc_render, no_readers)
 Test(pcsc_render, json)
 {
 	struct json_object *root = json_object_new_object(), *pcsc, *arr, *r, *v;
+	tokens_found f = {.scan = &scan, .profiles = set};
 
-	cr_assert_eq(tokens_pcsc_render(NULL, root, true, &scan, set, NULL, 0), 0);
+	cr_assert_eq(tokens_pcsc_render(NULL, root, true, &f, NULL, 0), 0);
 	cr_assert(json_object_object_get_ex(root, "pcsc", &pcsc));
 	cr_assert(json_object_object_get_ex(pcsc, "state", &v));
 	cr_expect_str_eq(json_object_get_string(v), "ok");
@@ -214,6 +225,12 @@ Test(pcsc_render, json)
 	cr_expect_str_eq(json_object_get_string(json_object_array_get_idx(v, 0)), "libIDPrimePKCS11.so");
 	cr_assert(json_object_object_get_ex(r, "hint", &v));
 	cr_expect(strstr(json_object_get_string(v), "SafeNet Authentication Client") != NULL);
+	cr_assert(json_object_object_get_ex(r, "vendor", &v));
+	cr_expect_str_eq(json_object_get_string(v), "SafeNet (Thales)");
+	cr_assert(json_object_object_get_ex(r, "connection", &v));
+	cr_expect_str_eq(json_object_get_string(v), "ccid");
+	cr_assert(json_object_object_get_ex(r, "notes", &v));
+	cr_expect(strstr(json_object_get_string(v), "FIPS mode") != NULL);
 
 	r = json_object_array_get_idx(arr, 1);
 	cr_assert(json_object_object_get_ex(r, "identified", &v));
@@ -235,11 +252,120 @@ Test(pcsc_render, family_visible)
 {
 	static const char *const softhsm[] = {"SoftHSM v2"};
 	static const char *const idprime[] = {"SoftHSM v2", "IDPrime MD"};
-	const struct ctl_profile *p = readers[0].profile;
+	const ctl_profile *p = readers[0].profile;
 
 	cr_assert_not_null(p);
 	cr_expect_not(ctl_pcsc_family_visible(p, NULL, 0));
 	cr_expect_not(ctl_pcsc_family_visible(p, softhsm, 1));
 	cr_expect(ctl_pcsc_family_visible(p, idprime, 2));
 	cr_expect_not(ctl_pcsc_family_visible(NULL, idprime, 2));
+}
+
+/* ---- tokens by USB id ----------------------------------------------------- */
+
+static char sysfs[64];
+
+static void device(const char *name, const char *vendor, const char *product)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", sysfs, name);
+	cr_assert_eq(mkdir(path, 0755), 0, "%s", path);
+	if (!vendor)
+		return;
+	snprintf(path, sizeof(path), "%s/%s/idVendor", sysfs, name);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fprintf(f, "%s\n", vendor);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s/idProduct", sysfs, name);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fprintf(f, "%s\n", product);
+	fclose(f);
+}
+
+static void usb_setup(void)
+{
+	setup();
+	snprintf(sysfs, sizeof(sysfs), "/tmp/ctlsign-usb-test.XXXXXX");
+	cr_assert(mkdtemp(sysfs));
+	device("1-2", "0529", "0602");      /* eToken 7300: no ATR known */
+	device("1-3", "08e6", "34cf");      /* eToken 5110: also in reader 0 */
+	device("2-1", "0529", "0600");      /* eToken PRO (CardOS): vendor driver */
+	device("1-4", "1d6b", "0002");      /* a hub: no token */
+	device("1-2:1.0", "0529", "0602");  /* an interface, not a device */
+	device("usb1", NULL, NULL);         /* no id files */
+}
+
+static void usb_teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sysfs);
+	cr_assert_eq(system(cmd), 0);
+	teardown();
+}
+
+TestSuite(usb, .init = usb_setup, .fini = usb_teardown);
+
+Test(usb, known_families_by_id_sorted)
+{
+	ctl_usb_token *u = NULL;
+	size_t n = 0;
+	ctl_err err;
+
+	cr_assert_eq(ctl_usb_scan(sysfs, set, &u, &n, &err), CTL_OK);
+	cr_assert_eq(n, 3);
+	cr_expect_str_eq(u[0].device, "1-2");
+	cr_expect_str_eq(u[0].profile->id, "etoken-7300");
+	cr_expect_str_eq(u[1].device, "1-3");
+	cr_expect_eq(u[1].vendor, 0x08E6);
+	cr_expect_eq(u[1].product, 0x34CF);
+	cr_expect_str_eq(u[2].device, "2-1");
+	cr_expect_str_eq(u[2].profile->id, "aladdin-etoken-pro-cardos");
+	free(u);
+	/* No sysfs, no profiles: nothing found, no error. */
+	cr_assert_eq(ctl_usb_scan("/nonexistent/sysfs", set, &u, &n, &err), CTL_OK);
+	cr_expect_eq(n, 0);
+	cr_assert_eq(ctl_usb_scan(sysfs, NULL, &u, &n, &err), CTL_OK);
+	cr_expect_eq(n, 0);
+}
+
+Test(usb, shown_with_hints)
+{
+	static const char *const models[] = {"SoftHSM v2"};
+	ctl_usb_token *u = NULL;
+	tokens_found f = {.scan = &scan, .profiles = set};
+	char *text = NULL;
+	size_t n = 0;
+	FILE *out = open_memstream(&text, &n);
+	struct json_object *root = json_object_new_object(), *arr, *v;
+	ctl_err err;
+
+	cr_assert_eq(ctl_usb_scan(sysfs, set, &u, &f.nusb, &err), CTL_OK);
+	f.usb = u;
+	cr_assert_eq(tokens_pcsc_render(out, NULL, false, &f, models, 1), 0);
+	fclose(out);
+	cr_expect(strstr(text, "USB tokens (by USB id):\n  1-2: SafeNet eToken 7300 (0529:0602)\n"
+			       "    hint:     no PKCS#11 module shows this token: install SafeNet "
+			       "Authentication Client") != NULL, "%s", text);
+	cr_expect(strstr(text, "  1-3: SafeNet eToken 5110 / 5110+ FIPS (08E6:34CF), in a PC/SC "
+			       "reader above\n    notes:    FIPS mode") != NULL, "%s", text);
+	cr_expect(strstr(text, "  2-1: Aladdin eToken PRO 32K/64K (CardOS) (0529:0600)\n") != NULL,
+		  "%s", text);
+	cr_expect(strstr(text, "no PC/SC reader without the vendor's reader driver") != NULL, "%s",
+		  text);
+	free(text);
+
+	cr_assert_eq(tokens_pcsc_render(NULL, root, true, &f, models, 1), 0);
+	cr_assert(json_object_object_get_ex(root, "usb", &arr));
+	cr_assert_eq(json_object_array_length(arr), 3);
+	cr_assert(json_object_object_get_ex(json_object_array_get_idx(arr, 0), "usb_id", &v));
+	cr_expect_str_eq(json_object_get_string(v), "0529:0602");
+	cr_assert(json_object_object_get_ex(json_object_array_get_idx(arr, 1), "in_a_reader", &v));
+	cr_expect(json_object_get_boolean(v));
+	cr_assert(json_object_object_get_ex(json_object_array_get_idx(arr, 2), "connection", &v));
+	cr_expect_str_eq(json_object_get_string(v), "vendor-driver");
+	json_object_put(root);
+	free(u);
 }

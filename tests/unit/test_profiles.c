@@ -20,9 +20,9 @@ static const char *profiles_dir(void)
 	return d && *d ? d : "token-profiles";
 }
 
-static struct ctl_profile_set *load_shipped(void)
+static ctl_profile_set *load_shipped(void)
 {
-	struct ctl_profile_set *set = NULL;
+	ctl_profile_set *set = NULL;
 	ctl_err err;
 
 	ctl_err_clear(&err);
@@ -77,7 +77,7 @@ static const struct {
 
 Test(profiles, shipped_set_loads)
 {
-	struct ctl_profile_set *set = load_shipped();
+	ctl_profile_set *set = load_shipped();
 	static const char *const ids[] = {
 		"aladdin-etoken-pro-cardos", "etoken-5110", "etoken-5300", "etoken-7300",
 		"etoken-fusion", "etoken-pro-java", "softhsm2",
@@ -85,7 +85,7 @@ Test(profiles, shipped_set_loads)
 
 	cr_assert_eq(set->n, sizeof(ids) / sizeof(ids[0]));
 	for (size_t i = 0; i < set->n; i++) {
-		const struct ctl_profile *p = &set->v[i];
+		const ctl_profile *p = &set->v[i];
 
 		cr_expect_str_eq(p->id, ids[i]);
 		cr_expect(p->name && *p->name && p->middleware && p->n_key_sizes > 0);
@@ -106,13 +106,13 @@ Test(profiles, shipped_set_loads)
 
 Test(profiles, every_known_atr_names_its_family)
 {
-	struct ctl_profile_set *set = load_shipped();
+	ctl_profile_set *set = load_shipped();
 
 	for (size_t i = 0; i < sizeof(known_atrs) / sizeof(known_atrs[0]); i++) {
 		unsigned char atr[CTL_ATR_MAX];
 		size_t n = parse_atr(known_atrs[i].atr, atr);
-		const struct ctl_atr_pattern *pat = NULL;
-		const struct ctl_profile *p = ctl_profiles_match_atr(set, atr, n, &pat);
+		const ctl_atr_pattern *pat = NULL;
+		const ctl_profile *p = ctl_profiles_match_atr(set, atr, n, &pat);
 		size_t matches = 0;
 
 		cr_assert_not_null(p, "no profile for %s", known_atrs[i].atr);
@@ -130,7 +130,7 @@ Test(profiles, every_known_atr_names_its_family)
 
 Test(profiles, unknown_atrs_match_nothing)
 {
-	struct ctl_profile_set *set = load_shipped();
+	ctl_profile_set *set = load_shipped();
 	unsigned char atr[CTL_ATR_MAX];
 	size_t n;
 
@@ -149,7 +149,7 @@ Test(profiles, unknown_atrs_match_nothing)
 
 Test(profiles, mask_semantics)
 {
-	struct ctl_atr_pattern pat = {.len = 3};
+	ctl_atr_pattern pat = {.len = 3};
 	unsigned char atr[3] = {0x3B, 0x12, 0xAB};
 
 	memcpy(pat.bytes, "\x3B\x10\x00", 3);
@@ -165,7 +165,7 @@ Test(profiles, mask_semantics)
 
 Test(profiles, usb_ids)
 {
-	struct ctl_profile_set *set = load_shipped();
+	ctl_profile_set *set = load_shipped();
 	static const struct {
 		uint16_t v, p;
 		const char *id;
@@ -180,7 +180,7 @@ Test(profiles, usb_ids)
 	};
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		const struct ctl_profile *p = ctl_profiles_find_usb(set, ids[i].v, ids[i].p);
+		const ctl_profile *p = ctl_profiles_find_usb(set, ids[i].v, ids[i].p);
 
 		cr_assert_not_null(p, "%04X:%04X", ids[i].v, ids[i].p);
 		cr_expect_str_eq(p->id, ids[i].id);
@@ -192,26 +192,33 @@ Test(profiles, usb_ids)
 
 Test(profiles, pkcs11_strings)
 {
-	struct ctl_profile_set *set = load_shipped();
-	const struct ctl_profile *p;
+	ctl_profile_set *set = load_shipped();
+	const ctl_profile *fam[8], *p;
+	char words[256];
 
 	/* CK_TOKEN_INFO fields arrive space padded. */
-	p = ctl_profiles_find_pkcs11(set, "SoftHSM project                 ",
-				     "SoftHSM v2      ");
-	cr_assert_not_null(p);
-	cr_expect_str_eq(p->id, "softhsm2");
-	cr_expect_eq(p->pin_retries, -1);
-	cr_expect_eq(p->pin_locks_after, -1);
-	p = ctl_profiles_find_pkcs11(set, "softhsm PROJECT", NULL);
-	cr_assert_not_null(p);
-	cr_expect_str_eq(p->id, "softhsm2");
-	p = ctl_profiles_find_pkcs11(set, "SafeNet, Inc.", "eToken");
-	cr_assert_not_null(p);
-	cr_expect_eq(p->kind, CTL_KIND_USB_TOKEN);
-	cr_expect_null(ctl_profiles_find_pkcs11(set, "SafeNet, Inc.", "SoftHSM v2"));
-	cr_expect_null(ctl_profiles_find_pkcs11(set, "OpenSC Project", NULL));
-	cr_expect_null(ctl_profiles_find_pkcs11(set, NULL, NULL));
-	cr_expect_null(ctl_profiles_find_pkcs11(set, "SoftHSM", NULL), "no prefix match");
+	cr_assert_eq(ctl_profiles_families(set, "SoftHSM project                 ",
+					   "SoftHSM v2      ", fam, 8), 1);
+	cr_expect_str_eq(fam[0]->id, "softhsm2");
+	cr_expect_eq(fam[0]->pin_retries, -1);
+	cr_expect_eq(fam[0]->pin_locks_after, -1);
+	cr_expect_str_eq(ctl_profile_pin_policy(fam[0], words, sizeof(words)),
+			 "no wrong-PIN counter: the PIN never locks");
+	cr_assert_eq(ctl_profiles_families(set, "softhsm PROJECT", "softhsm v2", fam, 8), 1);
+	/* SafeNet's strings: every eToken family shows them, and they agree on
+	 * the PIN policy. */
+	size_t n = ctl_profiles_families(set, "SafeNet, Inc.", "eToken", fam, 8);
+	cr_assert_geq(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		cr_expect_eq(fam[i]->kind, CTL_KIND_USB_TOKEN);
+		cr_expect_str_eq(ctl_profile_pin_policy(fam[i], words, sizeof(words)),
+				 "15 wrong PINs tolerated, the 16th locks it; only the administrator "
+				 "(SO) password set at initialisation unlocks it");
+	}
+	cr_expect_eq(ctl_profiles_families(set, "SafeNet, Inc.", "SoftHSM v2", fam, 8), 0);
+	cr_expect_eq(ctl_profiles_families(set, "OpenSC Project", "PKCS#15", fam, 8), 0);
+	cr_expect_eq(ctl_profiles_families(set, NULL, NULL, fam, 8), 0);
+	cr_expect_eq(ctl_profiles_families(set, "SoftHSM", "SoftHSM v2", fam, 8), 0, "no prefix match");
 
 	p = ctl_profiles_find_usb(set, 0x08E6, 0x34CF);
 	cr_assert_not_null(p);
@@ -219,7 +226,31 @@ Test(profiles, pkcs11_strings)
 	cr_expect(ctl_profile_claims_pkcs11_string(p, "SafeNet, Inc.   "));
 	cr_expect_not(ctl_profile_claims_pkcs11_string(p, "SoftHSM v2"));
 	cr_expect_not(ctl_profile_claims_pkcs11_string(p, NULL));
+	cr_expect(ctl_profile_signs_with(p, 4096));
+	cr_expect_not(ctl_profile_signs_with(p, 1536));
+	p = ctl_profiles_find_usb(set, 0x0529, 0x0602);
+	cr_expect_not(ctl_profile_signs_with(p, 4096), "the 7300 signs up to 2048 bits");
 	ctl_profiles_free(set);
+}
+
+Test(profiles, pin_policy_words)
+{
+	ctl_profile p = {.pin_retries = 3, .pin_locks_after = 4, .pin_lock_permanent = false};
+	char w[256];
+
+	cr_expect_str_eq(ctl_profile_pin_policy(&p, w, sizeof(w)),
+			 "3 wrong PINs tolerated, the 4th locks it");
+	p.pin_locks_after = -1;
+	cr_expect_str_eq(ctl_profile_pin_policy(&p, w, sizeof(w)),
+			 "3 wrong PINs counted; the PIN never locks");
+	p.pin_retries = -1;
+	p.pin_locks_after = 2;
+	p.pin_lock_permanent = true;
+	cr_expect_str_eq(ctl_profile_pin_policy(&p, w, sizeof(w)),
+			 "the 2nd wrong PIN locks it; only the administrator (SO) password set at "
+			 "initialisation unlocks it");
+	p.pin_locks_after = 11;
+	cr_expect(strstr(ctl_profile_pin_policy(&p, w, sizeof(w)), "the 11th"), "%s", w);
 }
 
 /* ---- strict parsing -------------------------------------------------- */
@@ -270,7 +301,7 @@ static char *mutate(const char *from, const char *to)
 	return r;
 }
 
-static ctl_status parse_text(const char *text, size_t len, struct ctl_profile *p,
+static ctl_status parse_text(const char *text, size_t len, ctl_profile *p,
 			     ctl_err *err)
 {
 	ctl_err_clear(err);
@@ -279,7 +310,7 @@ static ctl_status parse_text(const char *text, size_t len, struct ctl_profile *p
 
 Test(profiles, base_parses)
 {
-	struct ctl_profile p;
+	ctl_profile p;
 	ctl_err err;
 
 	cr_assert_eq(parse_text(base, strlen(base), &p, &err), CTL_OK, "%s", err.msg);
@@ -303,7 +334,7 @@ Test(profiles, optional_mask_and_inline_comment)
 {
 	char *t = mutate("mask = FF FF FF 00\n", "");
 	char *t2;
-	struct ctl_profile p;
+	ctl_profile p;
 	ctl_err err;
 
 	t2 = strdup(t);
@@ -396,7 +427,7 @@ Test(profiles, malformed_inputs_name_file_line_key)
 {
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *t = mutate(bad[i].from, bad[i].to);
-		struct ctl_profile p;
+		ctl_profile p;
 		ctl_err err;
 		ctl_status st = parse_text(t, strlen(t), &p, &err);
 
@@ -416,7 +447,7 @@ Test(profiles, malformed_inputs_name_file_line_key)
 Test(profiles, long_line_and_nul_byte)
 {
 	char line[300], *t;
-	struct ctl_profile p;
+	ctl_profile p;
 	ctl_err err;
 	size_t n;
 
@@ -458,7 +489,7 @@ Test(profiles, software_profile)
 		"middleware = M\nkey_sizes = 2048\n"
 		"[pin]\nretries = none\nlocks_after = never\nlock_permanent = no\n"
 		"[modules]\nlinux = libsoft.so\n[pkcs11]\nmanufacturers = V\nmodels = Soft\n";
-	struct ctl_profile p;
+	ctl_profile p;
 	ctl_err err;
 
 	cr_assert_eq(parse_text(text, strlen(text), &p, &err), CTL_OK, "%s", err.msg);
@@ -503,7 +534,7 @@ TestSuite(profile_dirs, .init = mkdir_tmp, .fini = rm_tmp);
 
 Test(profile_dirs, empty_and_missing)
 {
-	struct ctl_profile_set *set = (void *)1;
+	ctl_profile_set *set = (void *)1;
 	ctl_err err;
 
 	ctl_err_clear(&err);
@@ -518,7 +549,7 @@ Test(profile_dirs, empty_and_missing)
 
 Test(profile_dirs, loads_sorted_and_ignores_other_files)
 {
-	struct ctl_profile_set *set = NULL;
+	ctl_profile_set *set = NULL;
 	char *b = mutate("usb_ids = 1234:ABCD\n", "usb_ids = 1234:0002\n");
 	char *b2 = mutate("bytes = 3B 01 02 00\n", "bytes = 3B 09 02 00\n");
 	ctl_err err;
@@ -538,7 +569,7 @@ Test(profile_dirs, loads_sorted_and_ignores_other_files)
 
 Test(profile_dirs, bad_file_is_named)
 {
-	struct ctl_profile_set *set = NULL;
+	ctl_profile_set *set = NULL;
 	char *b = mutate("retries = 15\n", "retries = 0\n");
 	char want[160];
 	ctl_err err;
@@ -554,7 +585,7 @@ Test(profile_dirs, bad_file_is_named)
 
 Test(profile_dirs, overlapping_atrs_rejected)
 {
-	struct ctl_profile_set *set = NULL;
+	ctl_profile_set *set = NULL;
 	/* a's pattern 3B 01 02 xx (masked) covers b's exact 3B 01 02 07. */
 	char *a = strdup(base);
 	char *b = mutate("bytes = 3B 01 02 00\nmask = FF FF FF 00\n", "bytes = 3B 01 02 07\n");

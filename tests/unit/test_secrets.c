@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "signer_pem.h"
 #include "pin.h"
 
 #define SECRET "S3cret-0123456789"
