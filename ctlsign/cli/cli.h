@@ -14,6 +14,8 @@ int show_main(int argc, char **argv);
 int verify_main(int argc, char **argv);
 int build_main(int argc, char **argv);
 int diff_main(int argc, char **argv);
+int check_main(int argc, char **argv);
+int plan_main(int argc, char **argv);
 int tokens_main(int argc, char **argv);
 int fetch_main(int argc, char **argv);
 int fetch_cert_main(int argc, char **argv);

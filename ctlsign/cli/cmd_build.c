@@ -586,7 +586,7 @@ static int tvs_view(struct build *b)
 	ctl_err err;
 
 	if (b->cluster) {
-		if (ctl_plan_tvs_view(b->cluster, &b->tv, &err))
+		if (ctl_plan_tvs_view(b->cluster, NULL, &b->tv, &err))
 			return report(NULL, &err);
 		return EXIT_OK;
 	}

@@ -112,7 +112,7 @@ int diff_main(int argc, char **argv)
 	}
 	if (cluster_path) {
 		if (ctl_cluster_load(cluster_path, &cluster, &err) ||
-		    ctl_plan_tvs_view(cluster, &tv, &err)) {
+		    ctl_plan_tvs_view(cluster, NULL, &tv, &err)) {
 			rc = report(NULL, &err);
 			goto out;
 		}

@@ -230,7 +230,7 @@ int verify_main(int argc, char **argv)
 		T.held.itl_known = T.held.itl != NULL;
 		if (cluster_path) {
 			if (ctl_cluster_load(cluster_path, &T.cluster, &err) ||
-			    ctl_plan_tvs_view(T.cluster, &T.tv, &err)) {
+			    ctl_plan_tvs_view(T.cluster, NULL, &T.tv, &err)) {
 				rc = quiet ? exit_code_for(err.status) : report(NULL, &err);
 				goto out;
 			}

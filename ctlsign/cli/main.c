@@ -19,6 +19,8 @@ static const struct {
 	{"show", show_main, "print a CTL/ITL file the way CUCM's `show ctl` does"},
 	{"verify", verify_main, "check a CTL/ITL signature and say who signed it"},
 	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates"},
+	{"check", check_main, "find what would lock phones out before publishing (preflight)"},
+	{"plan", plan_main, "the safe order for regenerating certificates, step by step"},
 	{"diff", diff_main, "what changed between two CTL/ITL files; will phones take the new?"},
 	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers"},
 	{"fetch", fetch_main, "download a cluster's CTL/ITL over TFTP or HTTP, check, keep"},

@@ -76,6 +76,12 @@ int ctl_spec_sast_of(const ctl_spec *s, X509 *cert);
 ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *outlen,
 		     ctl_warnings *w, ctl_err *err);
 
+/* The same layout with a signature of zeros: what phones would hold after
+ * an update, for simulating it (plan --regenerate). Never written out: it
+ * does not verify. The signer need not have an RSA key. */
+ctl_status ctl_layout_unsigned(ctl_spec *s, X509 *signer_cert, uint8_t **out, size_t *outlen,
+			       ctl_err *err);
+
 /* The record bytes CUCM writes for one entry (tags 1-10 in order), or the
  * kept bytes of a raw entry. */
 ctl_status ctl_record_bytes(const ctl_entry *e, uint8_t **out, size_t *outlen,

@@ -93,6 +93,10 @@ ctlsign build -q --json --cluster cluster.ini --current CTLFile.tlv -o json-CTLF
 check "docs/json.md: build" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" build build.json
 ctlsign verify --json --trust CTLFile.tlv json-CTLFile.tlv >verify-trust.json
 check "docs/json.md: verify --trust" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" verify verify-trust.json
+ctlsign check --json CTLFile.tlv --current CTLFile.tlv.bak --cluster cluster.ini >check.json || true
+check "docs/json.md: check" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" check check.json
+ctlsign plan --json --regenerate capf@pub,callmanager@sub --cluster cluster.ini >plan.json
+check "docs/json.md: plan" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" plan plan.json
 ctlsign diff --json CTLFile.tlv.bak CTLFile.tlv >diff.json || true
 check "docs/json.md: diff" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" diff diff.json
 ctlsign tokens --json --module /usr/lib/softhsm/libsofthsm2.so --ctl published/CTLFile.tlv >tokens.json
@@ -100,19 +104,19 @@ check "docs/json.md: tokens" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/j
 
 # --help names every command and every exit code that docs/format and README list.
 "$CTLSIGN" --help >help.txt
-for v in show verify build diff tokens fetch fetch-cert; do has help.txt "  $v " "--help lists $v"; done
+for v in show verify build check plan diff tokens fetch fetch-cert; do has help.txt "  $v " "--help lists $v"; done
 for c in 0 1 2 3 4 5 6 7 70 130; do
 	has help.txt "^  $c " "--help documents exit $c"
 	check "README documents exit $c" -- grep -q "^| $c |" "$ROOT/README.md"
 	check "man page documents exit $c" -- grep -q "^\.IP $c\$" "$ROOT/docs/ctlsign.1"
 done
-for v in show verify build diff tokens fetch fetch-cert; do
+for v in show verify build check plan diff tokens fetch fetch-cert; do
 	expect 0 "$v --help" -- "$CTLSIGN" $v --help
 	has out "Usage: ctlsign $v" "$v --help usage line"
 	check "man page describes $v" -- grep -q "^\.SS $v" "$ROOT/docs/ctlsign.1"
 done
 # Every long option in --help is in the man page.
-for v in show verify build diff tokens fetch fetch-cert; do
+for v in show verify build check plan diff tokens fetch fetch-cert; do
 	"$CTLSIGN" $v --help | grep -oE -- '--[a-z][a-z0-9-]+' | grep -vx -- --help | sort -u >opts.txt
 	while read -r o; do
 		check "man page has $v $o" -- grep -q -- "${o//-/\\\\-}" "$ROOT/docs/ctlsign.1"

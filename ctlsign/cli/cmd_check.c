@@ -1,0 +1,295 @@
+/* ctlsign check: find the outage before it happens. One finding a line,
+ * with a severity, a stable code (docs/check.md), what it is about and what
+ * to do; exit 1 when anything blocks publishing. */
+#include "cli.h"
+#include "load.h"
+
+#include "check.h"
+#include "cluster.h"
+#include "plan.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void check_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ctlsign check [NEW] [--current FILE]... [--itl FILE] [--first]\n"
+		"                     [--cluster FILE] [--at DATE] [--json]\n\n"
+		"Check a CTL or ITL before publishing it (NEW), or, without NEW, what phones\n"
+		"hold and the cluster's certificates (a health check for cron or CI). Each\n"
+		"finding is one line: severity (error blocks publishing, warning, info), a\n"
+		"stable code (docs/check.md), what it is about, and what to do.\n\n"
+		"  -C, --current FILE  the CTL (or ITL) phones hold now; a file or a tftp://\n"
+		"                      or http:// URL (repeat for both)\n"
+		"  -i, --itl FILE      the ITL phones hold now (TVS is judged from it)\n"
+		"      --first         phones hold no list yet\n"
+		"  -c, --cluster FILE  the cluster description: every node's current\n"
+		"                      certificates, mode, release and tokens are compared\n"
+		"      --at DATE       judge validity at DATE (YYYY-MM-DD[THH:MM[:SS]]Z, UTC),\n"
+		"                      e.g. the planned maintenance window; default now\n"
+		"      --legacy-digest-codes  read digest codes 3 and 4 the older way\n"
+		"  -j, --json          one JSON document\n"
+		"  -q, --quiet         print nothing; the exit status tells\n"
+		"  -h, --help          this help\n\n"
+		"Exit status: 0 nothing blocks publishing, 1 an error was found, 2 usage,\n"
+		"3 malformed input, 4 cannot read a file.\n\n"
+		"Examples:\n"
+		"  ctlsign check CTLFile.tlv --current tftp://cucm-pub/CTLFile.tlv --itl ITLFile.tlv -c cluster.ini\n"
+		"  ctlsign check --cluster cluster.ini --current CTLFile.tlv --itl ITLFile.tlv --at 2027-03-01\n");
+}
+
+enum { O_FIRST = 256, O_AT, O_LEGACY };
+
+/* "2027-03-01", "2027-03-01T22:00", "2027-03-01T22:00:00Z": UTC. */
+static bool parse_at(const char *s, time_t *out)
+{
+	static const char *const forms[] = {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%MZ",
+					    "%Y-%m-%dT%H:%M", "%Y-%m-%dZ", "%Y-%m-%d"};
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct tm tm;
+		const char *end;
+
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, forms[i], &tm);
+		if (end && !*end) {
+			*out = timegm(&tm);
+			return *out != (time_t)-1;
+		}
+	}
+	return false;
+}
+
+static void print_about(const ctl_finding *f, char *out, size_t n)
+{
+	if (f->line)
+		snprintf(out, n, "%s:%d (%s%s%s)", f->file, f->line, f->role ? f->role : "",
+			 f->host ? " " : "", f->host ? f->host : "");
+	else if (f->record)
+		snprintf(out, n, "%s record %d (%s%s%s)", f->file, f->record, f->role ? f->role : "",
+			 f->host ? " " : "", f->host ? f->host : "");
+	else
+		snprintf(out, n, "%s", f->file ? f->file : "");
+}
+
+static json_object *finding_json(const ctl_finding *f)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "severity", json_object_new_string(ctl_severity_word(f->sev)));
+	json_object_object_add(o, "code", json_object_new_string(f->code));
+	json_object_object_add(o, "file", f->file ? json_text(f->file) : NULL);
+	json_object_object_add(o, "record", f->record ? json_object_new_int(f->record) : NULL);
+	json_object_object_add(o, "line", f->line ? json_object_new_int(f->line) : NULL);
+	json_object_object_add(o, "role", f->role ? json_text(f->role) : NULL);
+	json_object_object_add(o, "host", f->host ? json_text(f->host) : NULL);
+	json_object_object_add(o, "message", json_text(f->message));
+	json_object_object_add(o, "advice", f->advice ? json_text(f->advice) : NULL);
+	return o;
+}
+
+/* Held lists, by kind. */
+struct held_in {
+	loaded L[2];
+	size_t n;
+	ctl_held h;
+};
+
+static int take(struct held_in *hi, const char *path, const char *opt, int want_itl)
+{
+	loaded *L;
+	bool itl;
+
+	if (hi->n == 2) {
+		msg_error("check: phones hold one CTL and one ITL at most");
+		return EXIT_USAGE;
+	}
+	L = &hi->L[hi->n];
+	if (load_file(path, L)) {
+		int rc = report(path, &L->err);
+		load_free(L);
+		return rc;
+	}
+	hi->n++;
+	itl = !strcmp(ctl_kind(L->f), "ITL");
+	if (want_itl >= 0 && itl != want_itl) {
+		msg_error("%s: `%s' is %s", opt, path, itl ? "an ITL, not a CTL" : "a CTL, not an ITL");
+		return EXIT_USAGE;
+	}
+	if ((itl && hi->h.itl) || (!itl && hi->h.ctl)) {
+		msg_error("check: two %s given as what phones hold", itl ? "ITLs" : "CTLs");
+		return EXIT_USAGE;
+	}
+	if (itl) {
+		hi->h.itl = L->f;
+		hi->h.itl_path = path;
+	} else {
+		hi->h.ctl = L->f;
+		hi->h.ctl_path = path;
+	}
+	return EXIT_OK;
+}
+
+int check_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"current", required_argument, NULL, 'C'},
+		{"itl", required_argument, NULL, 'i'},
+		{"first", no_argument, NULL, O_FIRST},
+		{"cluster", required_argument, NULL, 'c'},
+		{"at", required_argument, NULL, O_AT},
+		{"legacy-digest-codes", no_argument, NULL, O_LEGACY},
+		{"json", no_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *current[2], *itl_path = NULL, *cluster_path = NULL;
+	size_t ncurrent = 0;
+	bool json = false, quiet = false, first = false;
+	struct held_in hi = {0};
+	ctl_check_in in = {.at = time(NULL)};
+	ctl_cluster *cluster = NULL;
+	ctl_tvs_view tv = {0};
+	ctl_findings fs = {0};
+	loaded nl = {0};
+	ctl_err err;
+	int c, rc = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "C:i:c:jqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			if (ncurrent == 2) {
+				msg_error("check: --current names one CTL and one ITL at most");
+				return EXIT_USAGE;
+			}
+			current[ncurrent++] = optarg;
+			break;
+		case 'i': itl_path = optarg; break;
+		case O_FIRST: first = true; break;
+		case 'c': cluster_path = optarg; break;
+		case O_AT:
+			if (!parse_at(optarg, &in.at)) {
+				msg_error("--at: `%s' is not a date (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS], UTC)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_LEGACY: in.legacy_digest_codes = true; break;
+		case 'j': json = true; break;
+		case 'q': quiet = true; break;
+		case 'h': check_usage(stdout); return EXIT_OK;
+		default: check_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		msg_error("check: one NEW file at most");
+		return EXIT_USAGE;
+	}
+	if (first && (ncurrent || itl_path)) {
+		msg_error("check: --first (phones hold nothing) and --current/--itl exclude each other");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < ncurrent; i++)
+		if ((rc = take(&hi, current[i], "--current", -1)))
+			goto out;
+	if (itl_path && (rc = take(&hi, itl_path, "--itl", 1)))
+		goto out;
+	if (optind == argc && !hi.n && !cluster_path) {
+		msg_error("check: nothing to check: give NEW, the lists phones hold (--current, --itl) "
+			  "or --cluster");
+		check_usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	in.held = hi.h;
+	in.held.ctl_known = first || hi.h.ctl;
+	in.held.itl_known = first || hi.h.itl;
+	if (optind < argc) {
+		if (load_file(argv[optind], &nl)) {
+			rc = report(argv[optind], &nl.err);
+			goto out;
+		}
+		in.new_path = nl.path;
+		in.new_buf = nl.buf;
+		in.new_len = nl.len;
+		in.new_f = nl.f;
+	}
+	if (cluster_path) {
+		if (ctl_cluster_load(cluster_path, &cluster, &err) || ctl_plan_tvs_view(cluster, NULL, &tv, &err)) {
+			rc = report(NULL, &err);
+			goto out;
+		}
+		in.cluster = cluster;
+	} else if (in.new_f && !strcmp(ctl_kind(in.new_f), "ITL") &&
+		   ctl_tvs_view_add_file(&tv, in.new_f, &err)) {
+		rc = report(NULL, &err);
+		goto out;
+	}
+	in.tv = &tv;
+	if (ctl_check(&in, &fs, &err)) {
+		rc = report(NULL, &err);
+		goto out;
+	}
+	rc = fs.count[CTL_SEV_ERROR] ? EXIT_VERIFY : EXIT_OK;
+	if (quiet)
+		goto out;
+	if (json) {
+		json_object *o = json_object_new_object(), *a = json_object_new_array(), *j;
+		char when[32];
+
+		j = json_object_new_object();
+		json_object_object_add(j, "new", in.new_path ? json_text(in.new_path) : NULL);
+		json_object_object_add(j, "current_ctl", hi.h.ctl_path ? json_text(hi.h.ctl_path) : NULL);
+		json_object_object_add(j, "current_itl", hi.h.itl_path ? json_text(hi.h.itl_path) : NULL);
+		json_object_object_add(j, "cluster", cluster_path ? json_text(cluster_path) : NULL);
+		iso_utc(in.at, when, sizeof(when));
+		json_object_object_add(j, "at", json_object_new_string(when));
+		json_object_object_add(o, "checked", j);
+		for (size_t i = 0; i < fs.n; i++)
+			json_object_array_add(a, finding_json(&fs.f[i]));
+		json_object_object_add(o, "findings", a);
+		json_object_object_add(o, "errors", json_object_new_int64((int64_t)fs.count[CTL_SEV_ERROR]));
+		json_object_object_add(o, "warnings", json_object_new_int64((int64_t)fs.count[CTL_SEV_WARNING]));
+		json_object_object_add(o, "infos", json_object_new_int64((int64_t)fs.count[CTL_SEV_INFO]));
+		json_object_object_add(o, "blocked", json_object_new_boolean(fs.count[CTL_SEV_ERROR] > 0));
+		json_print(o);
+		json_object_put(o);
+		goto out;
+	}
+	for (size_t i = 0; i < fs.n; i++) {
+		const ctl_finding *f = &fs.f[i];
+		char about[2048], *safe_about, *safe_msg;
+
+		print_about(f, about, sizeof(about));
+		safe_about = text_dup(about, false);
+		safe_msg = text_dup(f->message, false);
+		printf("%-7s %-21s %s: %s\n", ctl_severity_word(f->sev), f->code,
+		       safe_about ? safe_about : "", safe_msg ? safe_msg : "");
+		if (f->advice) {
+			char *safe = text_dup(f->advice, false);
+			printf("%-29s do: %s\n", "", safe ? safe : "");
+			free(safe);
+		}
+		free(safe_about);
+		free(safe_msg);
+	}
+	printf("check: %zu error%s, %zu warning%s, %zu note%s: %s\n", fs.count[CTL_SEV_ERROR],
+	       fs.count[CTL_SEV_ERROR] == 1 ? "" : "s", fs.count[CTL_SEV_WARNING],
+	       fs.count[CTL_SEV_WARNING] == 1 ? "" : "s", fs.count[CTL_SEV_INFO],
+	       fs.count[CTL_SEV_INFO] == 1 ? "" : "s",
+	       fs.count[CTL_SEV_ERROR] ? (in.new_f ? "do not publish" : "fix the errors")
+				       : (in.new_f ? "nothing blocks publishing" : "nothing blocks"));
+out:
+	ctl_findings_free(&fs);
+	ctl_tvs_view_free(&tv);
+	ctl_cluster_free(cluster);
+	load_free(&nl);
+	for (size_t i = 0; i < hi.n; i++)
+		load_free(&hi.L[i]);
+	return rc;
+}
