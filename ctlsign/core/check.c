@@ -765,6 +765,8 @@ static void check_cluster(const ctl_check_in *in, ctl_findings *fs, const char *
 static void check_pair(ctl_findings *fs, const char *ctl_path, const ctl_file *ctl,
 		       const char *itl_path, const ctl_file *itl)
 {
+	if (!ctl->rec || !itl->rec)
+		return;
 	for (size_t i = 0; i < itl->nrec; i++) {
 		const ctl_record *ir = &itl->rec[i], *cr;
 
