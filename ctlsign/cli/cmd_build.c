@@ -536,11 +536,13 @@ static int find_held(struct build *b)
 	for (size_t i = 0; i < b->ncurrent; i++)
 		if ((rc = take_held(b, b->current[i], "--current", 0)))
 			return rc;
+	/* The cluster file's current-ctl/current-itl, unless the command line
+	 * names that kind, or says with --first that phones hold none of it. */
 	if (b->cluster) {
-		if (b->cluster->current_ctl && !b->held_ctl.set &&
+		if (b->cluster->current_ctl && !b->held_ctl.set && !(b->first && !b->itl) &&
 		    (rc = take_held(b, b->cluster->current_ctl, "current-ctl", 1)))
 			return rc;
-		if (b->cluster->current_itl && !b->held_itl.set &&
+		if (b->cluster->current_itl && !b->held_itl.set && !(b->first && b->itl) &&
 		    (rc = take_held(b, b->cluster->current_itl, "current-itl", 2)))
 			return rc;
 	}

@@ -23,7 +23,8 @@ static void check_usage(FILE *out)
 		"finding is one line: severity (error blocks publishing, warning, info), a\n"
 		"stable code (docs/check.md), what it is about, and what to do.\n\n"
 		"  -C, --current FILE  the CTL (or ITL) phones hold now; a file or a tftp://\n"
-		"                      or http:// URL (repeat for both)\n"
+		"                      or http:// URL (repeat for both); default: the cluster\n"
+		"                      file's current-ctl and current-itl\n"
 		"  -i, --itl FILE      the ITL phones hold now (TVS is judged from it)\n"
 		"      --first         phones hold no list yet\n"
 		"  -c, --cluster FILE  the cluster description: every node's current\n"
@@ -194,12 +195,23 @@ int check_main(int argc, char **argv)
 		msg_error("check: --first (phones hold nothing) and --current/--itl exclude each other");
 		return EXIT_USAGE;
 	}
+	if (cluster_path && ctl_cluster_load(cluster_path, &cluster, &err)) {
+		rc = report(NULL, &err);
+		goto out;
+	}
 	for (size_t i = 0; i < ncurrent; i++)
 		if ((rc = take(&hi, current[i], "--current", -1)))
 			goto out;
 	if (itl_path && (rc = take(&hi, itl_path, "--itl", 1)))
 		goto out;
-	if (optind == argc && !hi.n && !cluster_path) {
+	/* Nothing named: what the cluster file says phones hold. */
+	if (cluster && !ncurrent && !itl_path && !first) {
+		if (cluster->current_ctl && (rc = take(&hi, cluster->current_ctl, "current-ctl", 0)))
+			goto out;
+		if (cluster->current_itl && (rc = take(&hi, cluster->current_itl, "current-itl", 1)))
+			goto out;
+	}
+	if (optind == argc && !hi.n && !cluster) {
 		msg_error("check: nothing to check: give NEW, the lists phones hold (--current, --itl) "
 			  "or --cluster");
 		check_usage(stderr);
@@ -219,8 +231,8 @@ int check_main(int argc, char **argv)
 		in.new_len = nl.len;
 		in.new_f = nl.f;
 	}
-	if (cluster_path) {
-		if (ctl_cluster_load(cluster_path, &cluster, &err) || ctl_plan_tvs_view(cluster, NULL, &tv, &err)) {
+	if (cluster) {
+		if (ctl_plan_tvs_view(cluster, NULL, &tv, &err)) {
 			rc = report(NULL, &err);
 			goto out;
 		}

@@ -25,7 +25,8 @@ static void plan_usage(FILE *out)
 		"  -r, --regenerate LIST  what is regenerated (repeatable)\n"
 		"  -c, --cluster FILE     the cluster as it is now\n"
 		"  -C, --current FILE     the CTL (or ITL) phones hold now; a file or a URL;\n"
-		"                         default: laid out from the cluster file\n"
+		"                         default: the cluster file's current-ctl and\n"
+		"                         current-itl, else laid out from the cluster file\n"
 		"  -i, --itl FILE         the ITL phones hold now\n"
 		"      --upgrade          an upgrade is in progress (ITLRecovery is refused)\n"
 		"  -j, --json             one JSON document\n"
@@ -127,6 +128,13 @@ int plan_main(int argc, char **argv)
 			rc = report(NULL, &err);
 			goto out;
 		}
+	/* Nothing named: what the cluster file says phones hold. */
+	if (!ncurrent && !itl_path) {
+		if (c->current_ctl)
+			current[ncurrent++] = c->current_ctl;
+		if (c->current_itl)
+			current[ncurrent++] = c->current_itl;
+	}
 	if (itl_path) {
 		if (ncurrent == 2) {
 			msg_error("plan: --current and --itl name one CTL and one ITL at most");

@@ -31,6 +31,19 @@ serve tls tcp 4 openssl s_server -www -accept 127.0.0.1:@PORT@ -cert certs/pub-C
 TLS=$PORT
 loopback() { sed -i "/ctlsign fetch-cert /s/cucm-pub/127.0.0.1:$TLS/; /ctlsign fetch /s/cucm-pub/127.0.0.1:$TFTP/" "$1"; }
 
+# docs/walkthrough.md: mixed mode, a regenerated CallManager, a node added,
+# a lost token replaced, non-secure mode; check green before each publish.
+mkdir "$T/life" && cd "$T/life"
+blocks "$ROOT/docs/walkthrough.md" >life.sh
+check "walkthrough has commands" -- test "$(grep -c 'ctlsign check' life.sh)" -ge 8
+expect 0 "docs/walkthrough.md runs" -- env CTLSIGN_SRC="$ROOT" bash -euo pipefail life.sh
+has out "NODE-CERT-STALE" "the walkthrough's health check finds the stale record"
+has err "removed   SAST" "the lost token is listed as removed"
+check "walkthrough published a non-secure CTL" -- bash -c "ctlsign show --json published/CTLFile.tlv | python3 -c '
+import json, sys; d = json.load(sys.stdin)
+assert all(r[\"certificate\"] is None for r in d[\"records\"] if r[\"function\"][\"code\"] == 2)'"
+cd "$T/walk"
+
 # README's examples, in the walk-through's folder, with SoftHSM tokens
 # standing in for eTokens. The second block asks for a PIN on the terminal:
 # it runs under script(1), which gives it one, and the PIN is typed in.
