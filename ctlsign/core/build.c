@@ -414,6 +414,12 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err)
 	if (nsast > 2)
 		ctl_warn(w, "%zu SAST records: an open implementation's guidance is at most 2 for "
 			 "phones, while Cisco's own 11.5+ token layout has 4", nsast);
+	if (s->digest_code != CTL_DIGEST_SHA1)
+		ctl_warn(w, "signing with %s: CUCM and the CTL Client write and read SHA-1 only, the "
+			 "older open implementation reads code 3 as SHA-384, and which phone firmware "
+			 "verifies SHA-2 trust lists is not documented; SHA-1 is the one digest every "
+			 "consumer reads (docs/format.md)",
+			 ctl_digest_code_name(s->digest_code) ? ctl_digest_code_name(s->digest_code) : "?");
 	if (ec) {
 		if (s->signer_version == 10)
 			return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
