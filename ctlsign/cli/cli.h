@@ -41,6 +41,9 @@ void cli_undo_write_on_signals(void);
  * milliseconds. False for anything else. */
 bool cli_seconds(const char *s, long *ms);
 
+/* A terminal to ask on (/dev/tty opens). */
+bool cli_have_tty(void);
+
 /* Global quiet flag (-q): suppress warnings. */
 extern bool cli_quiet;
 

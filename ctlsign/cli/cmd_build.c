@@ -143,16 +143,6 @@ struct build {
 	size_t flen;
 };
 
-static bool have_tty(void)
-{
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 /* Passphrase for an encrypted key: from --pass-source, else the terminal. */
 static int get_pass(char *buf, int n, void *ctx)
 {
@@ -165,7 +155,7 @@ static int get_pass(char *buf, int n, void *ctx)
 	ctl_pin_init_as(&p, CTL_SECRET_PASSPHRASE);
 	if (ps->source)
 		rc = ctl_pin_from_source(&p, ps->source, warn, sizeof(warn), &ps->err);
-	else if (have_tty())
+	else if (cli_have_tty())
 		rc = ctl_pin_from_prompt(&p, NULL, NULL, "Passphrase for the signing key: ",
 					 &ps->err);
 	else
@@ -647,15 +637,11 @@ static int judge(struct build *b, X509 *cert, bool token_signed)
 static ctl_status token_check(void *ctx, X509 *cert, ctl_err *err)
 {
 	struct build *b = ctx;
-	char *subj;
+	int idx;
 
-	if (ctl_spec_sast_of(&b->spec, cert) < 0) {
-		subj = ctl_name_string(X509_get_subject_name(cert));
-		ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
-			    "the token's certificate (%s) is not one of the file's SAST records; "
-			    "phones could never verify it (add it with --sast). No PIN was asked for.",
-			    subj ? subj : "?");
-		free(subj);
+	if (ctl_spec_signer_index(&b->spec, cert, "the token's certificate", &idx, err)) {
+		size_t n = strlen(err->msg);
+		snprintf(err->msg + n, sizeof(err->msg) - n, ". No PIN was asked for.");
 		return CTL_E_REFUSED;
 	}
 	if (b->judged && !X509_cmp(b->judged, cert))
@@ -685,14 +671,12 @@ static int judge_early(struct build *b)
 	if (b->signer_cert) {
 		if ((rc = load_cert(b->signer_cert, &x)))
 			return rc;
-		if (ctl_spec_sast_of(&b->spec, x) < 0) {
-			char *subj = ctl_name_string(X509_get_subject_name(x));
-			msg_error("the signer certificate `%s' (%s) is not one of the file's SAST "
-				  "records; phones could never verify it (add it with --sast)",
-				  b->signer_cert, subj ? subj : "?");
-			free(subj);
+		int idx;
+		ctl_err err;
+
+		if (ctl_spec_signer_index(&b->spec, x, "the signer certificate", &idx, &err)) {
 			X509_free(x);
-			return EXIT_REFUSED;
+			return report(b->signer_cert, &err);
 		}
 		rc = judge(b, x, b->uri != NULL);
 		X509_free(x);

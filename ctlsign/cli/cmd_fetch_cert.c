@@ -161,16 +161,6 @@ static void cert_print(STACK_OF(X509) *chain, int i, time_t now)
 	ctl_certinfo_free(&ci);
 }
 
-static bool have_tty(void)
-{
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 /* Ask on the terminal; true only for "yes". */
 static bool confirm(const char *what, const char *fp, const char *output)
 {
@@ -338,7 +328,7 @@ int fetch_cert_main(int argc, char **argv)
 		msg_error("%s: the certificate's SHA-256 fingerprint is %s, not the one given%s", what, fp,
 			  output ? "; not written" : "");
 		rc = EXIT_REFUSED;
-	} else if (output && !matched && !have_tty()) {
+	} else if (output && !matched && !cli_have_tty()) {
 		msg_error("`%s' not written: the certificate of %s (SHA-256 %s) is not confirmed. "
 			  "Compare the fingerprint with the certificate the node holds, then run again "
 			  "with --fingerprint and the fingerprint you checked, or at a terminal to "

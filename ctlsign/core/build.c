@@ -433,22 +433,17 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err)
 	return CTL_OK;
 }
 
-/* The signer must be a SAST record of the file, or phones could never
- * verify it. */
-static ctl_status signer_check(const ctl_spec *s, X509 *signer_cert, int *signer_idx,
-			       ctl_err *err)
+ctl_status ctl_spec_signer_index(const ctl_spec *s, X509 *cert, const char *what, int *idx,
+				 ctl_err *err)
 {
-	char *subj;
+	char desc[512];
 
-	if ((*signer_idx = ctl_spec_sast_of(s, signer_cert)) >= 0)
+	if ((*idx = ctl_spec_sast_of(s, cert)) >= 0)
 		return CTL_OK;
-	subj = ctl_name_string(X509_get_subject_name(signer_cert));
-	ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
-		    "the signer certificate (%s) is not one of the file's SAST records; "
-		    "phones could never verify it (add it with --sast)",
-		    subj ? subj : "?");
-	free(subj);
-	return CTL_E_REFUSED;
+	ctl_cert_describe(cert, desc, sizeof(desc));
+	return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+			   "%s (%s) is not one of the file's SAST records; phones could never "
+			   "verify it (add it with --sast)", what, desc);
 }
 
 /* Records and header as CUCM lays them out, for a signer of keybytes
@@ -593,7 +588,7 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 			 "RSA keys of at most 2048 bits for phones", keybytes * 8);
 	if (!s->checked && (rc = ctl_spec_check(s, w, err)))
 		return rc;
-	if ((rc = signer_check(s, signer->cert, &signer_idx, err)))
+	if ((rc = ctl_spec_signer_index(s, signer->cert, "the signer certificate", &signer_idx, err)))
 		return rc;
 
 	if ((rc = lay_out(s, signer->cert, signer_idx, modidx, keybytes, &hdr, &recs, &sigoff,
@@ -670,7 +665,7 @@ ctl_status ctl_layout_unsigned(ctl_spec *s, X509 *signer_cert, uint8_t **out, si
 
 	*out = NULL;
 	if (signer_idx < 0)
-		return signer_check(s, signer_cert, &signer_idx, err);
+		return ctl_spec_signer_index(s, signer_cert, "the signer certificate", &signer_idx, err);
 	if ((rc = lay_out(s, signer_cert, signer_idx, 1, sizeof(zeros), &hdr, &recs, &sigoff, &hdrlen,
 			  err)))
 		goto out;

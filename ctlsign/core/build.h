@@ -69,6 +69,11 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err);
 
 /* Index of the SAST entry holding this certificate, -1 if none. */
 int ctl_spec_sast_of(const ctl_spec *s, X509 *cert);
+/* The same as a rule: the signer must be a SAST record of the file, or
+ * phones could never verify it. CTL_E_REFUSED names `what' ("the signer
+ * certificate", "the token's certificate") and the certificate. */
+ctl_status ctl_spec_signer_index(const ctl_spec *s, X509 *cert, const char *what, int *idx,
+				 ctl_err *err);
 
 /* Check the spec (ctl_spec_check, unless done) and the signer (a SAST
  * record of the file), lay it out as CUCM does, sign, then re-parse and
