@@ -1,15 +1,12 @@
 /* ctlsign: dispatch to one verb per file. */
 #include "cli.h"
+#include "version.h"
 
 #include <openssl/err.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#ifndef CTLSIGN_VERSION
-#define CTLSIGN_VERSION "0.1.0"
-#endif
 
 static const struct {
 	const char *name;
@@ -60,7 +57,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("ctlsign %s\n", CTLSIGN_VERSION);
+		cli_version(stdout);
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
