@@ -168,6 +168,7 @@ install: $(BUILD)/ctlsign
 	install -m 0644 docs/ctlsign.1 $(DESTDIR)$(MANDIR)/man1/ctlsign.1
 	install -m 0644 token-profiles/*.profile $(DESTDIR)$(DATADIR)/token-profiles/
 	install -m 0644 contrib/bash-completion/ctlsign $(DESTDIR)$(BASHCOMPDIR)/ctlsign
+	install -m 0755 softhsm-conf/ci-token.sh $(DESTDIR)$(DATADIR)/ci-token.sh
 
 # Install into a scratch DESTDIR and use the installed copy.
 installcheck: all
@@ -175,6 +176,7 @@ installcheck: all
 	$(MAKE) --no-print-directory install DESTDIR="$$d" PREFIX=/usr >/dev/null && \
 	test -x "$$d/usr/bin/ctlsign" && test -s "$$d/usr/share/man/man1/ctlsign.1" && \
 	bash -n "$$d/usr/share/bash-completion/completions/ctlsign" && \
+	test -x "$$d/usr/share/ctlsign/ci-token.sh" && \
 	ls "$$d"/usr/share/ctlsign/token-profiles/*.profile >/dev/null && \
 	"$$d/usr/bin/ctlsign" --version && \
 	"$$d/usr/bin/ctlsign" verify -q tests/golden/ctl-direct.tlv && \
