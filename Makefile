@@ -187,8 +187,10 @@ installcheck: all
 
 # The Debian package (debian/), built by dpkg-buildpackage from a copy of
 # the tree in a temporary folder (it writes its results to the folder above
-# the source), then moved to $(BUILD)/ and checked with lintian. docs/packaging.md.
+# the source), then moved to $(DEB_OUT)/ and checked with lintian. The inner
+# build sees none of this make's variables. docs/packaging.md.
 DEB_TMP ?= /tmp
+DEB_OUT ?= build
 deb:
 	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null && command -v lintian >/dev/null || \
 		{ echo "make deb needs dpkg-dev, debhelper and lintian: run make deps as root" >&2; exit 1; }
@@ -196,15 +198,16 @@ deb:
 	v=$$(dpkg-parsechangelog -S Version); src="$$t/ctlsign-$$v"; mkdir "$$src"; \
 	tar -c --exclude-vcs --exclude=./build --exclude='./build-*' --exclude=__pycache__ . | tar -x -C "$$src"; \
 	echo "  DEB     ctlsign $$v (in $$t)"; \
+	unset MAKEFLAGS MFLAGS MAKELEVEL; \
 	(cd "$$src" && dpkg-source -b . >"$$t/build.log" 2>&1) || \
 		{ tail -20 "$$t/build.log" >&2; echo "make deb: dpkg-source failed" >&2; exit 1; }; \
-	(cd "$$src" && dpkg-buildpackage -us -uc -b >>"$$t/build.log" 2>&1) || \
+	(cd "$$src" && dpkg-buildpackage -us -uc -b -Jauto >>"$$t/build.log" 2>&1) || \
 		{ tail -40 "$$t/build.log" >&2; echo "make deb: dpkg-buildpackage failed" >&2; exit 1; }; \
-	mkdir -p $(BUILD); rm -f $(BUILD)/ctlsign*_$$v*; \
-	mv "$$t"/*.deb "$$t"/*.buildinfo "$$t"/*.changes "$$t"/*.dsc "$$t"/*.tar.* $(BUILD)/; \
-	echo "  LINTIAN $(BUILD)/ctlsign_$${v}_*.changes, $(BUILD)/ctlsign_$$v.dsc"; \
-	lintian --fail-on error,warning $(BUILD)/ctlsign_$${v}_*.changes $(BUILD)/ctlsign_$$v.dsc; \
-	ls $(BUILD)/ctlsign*_$$v*
+	mkdir -p $(DEB_OUT); rm -f $(DEB_OUT)/ctlsign*_$$v*; \
+	mv "$$t"/*.deb "$$t"/*.buildinfo "$$t"/*.changes "$$t"/*.dsc "$$t"/*.tar.* $(DEB_OUT)/; \
+	echo "  LINTIAN $(DEB_OUT)/ctlsign_$${v}_*.changes, $(DEB_OUT)/ctlsign_$$v.dsc"; \
+	lintian --fail-on error,warning $(DEB_OUT)/ctlsign_$${v}_*.changes $(DEB_OUT)/ctlsign_$$v.dsc; \
+	ls $(DEB_OUT)/ctlsign*_$$v*
 
 clean:
 	rm -rf build build-san build-fuzz
