@@ -64,6 +64,12 @@ includes() {
 	done
 }
 
+check "completing leaves no variable behind in the user's shell" -- bash --norc -c '
+	. "$1"; before=$(compgen -v | sort)
+	COMP_LINE="ctlsign build --sign-with " COMP_POINT=26 COMP_WORDS=(ctlsign build --sign-with "") COMP_CWORD=3
+	_ctlsign ctlsign "" --sign-with
+	[ "$(compgen -v | grep -vxE "COMP_(LINE|POINT|WORDS|CWORD)|COMPREPLY|before" | sort)" = "$(grep -vx before <<<"$before")" ]' _ "$SCRIPT"
+
 # ---- commands and options ---------------------------------------------------------
 verbs=$("$CTLSIGN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p')
 offers "ctlsign " $verbs
