@@ -7,6 +7,7 @@
  * hold (before any key is opened or PIN asked); sign; write atomically;
  * say what changed. */
 #include "cli.h"
+#include "suggest.h"
 #include "load.h"
 #include "render.h"
 
@@ -302,6 +303,7 @@ static int parse_args(struct build *b, int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:k:o:jqh", opts, NULL)) != -1) {
 		int role = -1;
 		bool shortok = false, blank = false;
@@ -366,7 +368,7 @@ static int parse_args(struct build *b, int argc, char **argv)
 		case 'j': b->json = true; break;
 		case 'q': cli_quiet = true; break;
 		case 'h': build_usage(stdout); return -1;
-		default: build_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("build", argc, argv, opts);
 		}
 		if (role >= 0) {
 			b->direct = true;

@@ -3,6 +3,7 @@
  * to do; exit 1 when anything blocks publishing. */
 #include "cli.h"
 #include "load.h"
+#include "suggest.h"
 
 #include "check.h"
 #include "cluster.h"
@@ -161,6 +162,7 @@ int check_main(int argc, char **argv)
 	int c, rc = EXIT_OK;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "C:i:c:jqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
@@ -184,7 +186,7 @@ int check_main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'h': check_usage(stdout); return EXIT_OK;
-		default: check_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("check", argc, argv, opts);
 		}
 	}
 	if (argc - optind > 1) {

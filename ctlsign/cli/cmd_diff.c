@@ -1,6 +1,7 @@
 /* ctlsign diff: what changed between the list phones hold and a new one,
  * and whether phones holding the old one take the new one. */
 #include "cli.h"
+#include "suggest.h"
 #include "load.h"
 #include "render.h"
 
@@ -59,6 +60,7 @@ int diff_main(int argc, char **argv)
 	int c, rc = EXIT_OK;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "i:c:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': itl_path = optarg; break;
@@ -66,7 +68,7 @@ int diff_main(int argc, char **argv)
 		case O_VIA_TVS: via_tvs = true; break;
 		case 'j': json = true; break;
 		case 'h': diff_usage(stdout); return EXIT_OK;
-		default: diff_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("diff", argc, argv, opts);
 		}
 	}
 	if (optind != argc - 2) {

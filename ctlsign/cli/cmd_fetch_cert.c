@@ -1,6 +1,7 @@
 /* ctlsign fetch-cert: the certificate chain a cluster node presents over
  * TLS; kept only once its fingerprint is confirmed. */
 #include "cli.h"
+#include "suggest.h"
 #include "load.h"
 
 #include "ctl.h"
@@ -222,6 +223,7 @@ int fetch_cert_main(int argc, char **argv)
 
 	memset(&peer, 0, sizeof(peer));
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "r:o:f:t:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -255,7 +257,7 @@ int fetch_cert_main(int argc, char **argv)
 		case O_NO_BACKUP: backup = false; break;
 		case 'j': json = true; break;
 		case 'h': fetch_cert_usage(stdout); return EXIT_OK;
-		default: fetch_cert_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("fetch-cert", argc, argv, opts);
 		}
 	}
 	if (optind != argc - 1) {

@@ -2,6 +2,7 @@
  * checked step by step against what phones hold. */
 #include "cli.h"
 #include "load.h"
+#include "suggest.h"
 #include "render.h"
 
 #include "cluster.h"
@@ -87,6 +88,7 @@ int plan_main(int argc, char **argv)
 	int ch, rc = EXIT_OK;
 
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "r:c:C:i:jh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
@@ -108,7 +110,7 @@ int plan_main(int argc, char **argv)
 		case O_UPGRADE: so.upgrade = true; break;
 		case 'j': json = true; break;
 		case 'h': plan_usage(stdout); return EXIT_OK;
-		default: plan_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("plan", argc, argv, opts);
 		}
 	}
 	if (optind != argc || !nlists || !cluster_path) {

@@ -1,6 +1,7 @@
 /* ctlsign verify: is the signature valid, who signed, and would the phones
  * holding today's lists take the file? */
 #include "cli.h"
+#include "suggest.h"
 #include "load.h"
 #include "render.h"
 
@@ -182,6 +183,7 @@ int verify_main(int argc, char **argv)
 	ctl_status vst;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:c:jqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -197,7 +199,7 @@ int verify_main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'h': verify_usage(stdout); return EXIT_OK;
-		default: verify_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("verify", argc, argv, opts);
 		}
 	}
 	if (optind != argc - 1) {

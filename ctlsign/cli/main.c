@@ -1,15 +1,13 @@
 /* ctlsign: dispatch to one verb per file. */
 #include "cli.h"
+#include "suggest.h"
+#include "version.h"
 
 #include <openssl/err.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#ifndef CTLSIGN_VERSION
-#define CTLSIGN_VERSION "0.1.0"
-#endif
 
 static const struct {
 	const char *name;
@@ -62,13 +60,16 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("ctlsign %s\n", CTLSIGN_VERSION);
+		cli_version(stdout);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+	const char *names[sizeof(verbs) / sizeof(verbs[0])];
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (!strcmp(argv[1], verbs[i].name))
 			return verbs[i].fn(argc - 1, argv + 1);
-	msg_error("unknown command `%s'", argv[1]);
-	usage(stderr);
+		names[i] = verbs[i].name;
+	}
+	if (!cli_unknown_command(argv[1], names, sizeof(names) / sizeof(names[0])))
+		usage(stderr);
 	return EXIT_USAGE;
 }

@@ -49,7 +49,7 @@ cd "$T/walk"
 # it runs under script(1), which gives it one, and the PIN is typed in.
 "$ROOT/softhsm-conf/provision.sh" "$T/hsm" >/dev/null
 export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
-awk 'BEGIN{RS="\n\n"} {print > ("readme-" NR ".sh")}' <(awk '/^```sh$/{on=1; next} /^```$/{on=0; print ""; next} on' "$ROOT/README.md")
+awk 'BEGIN{RS="\n\n"} {print > ("readme-" NR ".sh")}' <(awk '/^```sh$/{on=1; next} /^```$/{if (on) print ""; on=0; next} on' "$ROOT/README.md")
 check "README has three example blocks" -- test -f readme-3.sh -a ! -f readme-4.sh
 loopback readme-1.sh
 expect 0 "README: what it does" -- bash -euo pipefail readme-1.sh
@@ -94,6 +94,7 @@ has readme2.out "changes against published/CTLFile.tlv" "workstation flow lists 
 hasnt readme2.out "$pin" "the typed PIN is not echoed"
 cp certs/pub-ITLRecovery.pem ITLRecovery.pem && cp keys/pub-ITLRecovery.key ITLRecovery.key
 cp certs/pub-CallManager.pem CallManager.pem && cp certs/pub-CAPF.pem CAPF.pem
+loopback readme-3.sh
 expect 0 "README: tokenless" -- bash -euo pipefail readme-3.sh
 check "README tokenless output verifies" -- ctlsign verify -q CTLFile.tlv
 
