@@ -1,6 +1,7 @@
 /* ctlsign check: find the outage before it happens. One finding a line,
  * with a severity, a stable code (docs/check.md), what it is about and what
  * to do; exit 1 when anything blocks publishing. */
+#include "check_live.h"
 #include "cli.h"
 #include "load.h"
 #include "suggest.h"
@@ -18,7 +19,8 @@ static void check_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: ctlsign check [NEW] [--current FILE]... [--itl FILE] [--first]\n"
-		"                     [--cluster FILE] [--at DATE] [--json]\n\n"
+		"                     [--cluster FILE] [--at DATE] [--json]\n"
+		"       ctlsign check --live --cluster FILE [--timeout S] [--live-port SPEC] ...\n\n"
 		"Check a CTL or ITL before publishing it (NEW), or, without NEW, what phones\n"
 		"hold and the cluster's certificates (a health check for cron or CI). Each\n"
 		"finding is one line: severity (error blocks publishing, warning, info), a\n"
@@ -32,6 +34,16 @@ static void check_usage(FILE *out)
 		"                      certificates, mode, release and tokens are compared\n"
 		"      --at DATE       judge validity at DATE (YYYY-MM-DD[THH:MM[:SS]]Z, UTC),\n"
 		"                      e.g. the planned maintenance window; default now\n"
+		"      --live          with --cluster: contact every node at once and compare\n"
+		"                      the CallManager, TVS and CAPF certificates it presents\n"
+		"                      (TLS 2443 then 5061, 2445, 3804) and the CTL and ITL each\n"
+		"                      TFTP node serves (UDP 69) with the cluster file and the\n"
+		"                      lists; what TFTP serves is what phones hold unless\n"
+		"                      --current/--itl or the cluster file name it\n"
+		"      --timeout S     with --live: wait at most S seconds for each connection\n"
+		"                      and answer (default 5)\n"
+		"      --live-port SPEC  with --live: other ports, on every node, e.g.\n"
+		"                      callmanager=2443,tvs=2445,capf=3804,tftp=69\n"
 		"      --legacy-digest-codes  read digest codes 3 and 4 the older way\n"
 		"  -j, --json          one JSON document\n"
 		"  -q, --quiet         print nothing; the exit status tells\n"
@@ -40,10 +52,11 @@ static void check_usage(FILE *out)
 		"3 malformed input, 4 cannot read a file.\n\n"
 		"Examples:\n"
 		"  ctlsign check CTLFile.tlv --current tftp://cucm-pub/CTLFile.tlv --itl ITLFile.tlv -c cluster.ini\n"
-		"  ctlsign check --cluster cluster.ini --current CTLFile.tlv --itl ITLFile.tlv --at 2027-03-01\n");
+		"  ctlsign check --cluster cluster.ini --current CTLFile.tlv --itl ITLFile.tlv --at 2027-03-01\n"
+		"  ctlsign check --live --cluster cluster.ini --timeout 3\n");
 }
 
-enum { O_FIRST = 256, O_AT, O_LEGACY };
+enum { O_FIRST = 256, O_AT, O_LEGACY, O_LIVE, O_LIVE_PORT, O_TIMEOUT };
 
 /* "2027-03-01", "2027-03-01T22:00", "2027-03-01T22:00:00Z": UTC. */
 static bool parse_at(const char *s, time_t *out)
@@ -144,6 +157,9 @@ int check_main(int argc, char **argv)
 		{"cluster", required_argument, NULL, 'c'},
 		{"at", required_argument, NULL, O_AT},
 		{"legacy-digest-codes", no_argument, NULL, O_LEGACY},
+		{"live", no_argument, NULL, O_LIVE},
+		{"live-port", required_argument, NULL, O_LIVE_PORT},
+		{"timeout", required_argument, NULL, O_TIMEOUT},
 		{"json", no_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -158,6 +174,8 @@ int check_main(int argc, char **argv)
 	ctl_tvs_view tv = {0};
 	ctl_findings fs = {0};
 	loaded nl = {0};
+	check_live live = {0};
+	ctl_live_in lin = {0};
 	ctl_err err;
 	int c, rc = EXIT_OK;
 
@@ -183,6 +201,15 @@ int check_main(int argc, char **argv)
 			}
 			break;
 		case O_LEGACY: in.legacy_digest_codes = true; break;
+		case O_LIVE: live.on = true; break;
+		case O_LIVE_PORT:
+			if ((rc = check_live_ports(&live, optarg)))
+				return rc;
+			break;
+		case O_TIMEOUT:
+			if ((rc = check_live_timeout(&live, optarg)))
+				return rc;
+			break;
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'h': check_usage(stdout); return EXIT_OK;
@@ -197,6 +224,8 @@ int check_main(int argc, char **argv)
 		msg_error("check: --first (phones hold nothing) and --current/--itl exclude each other");
 		return EXIT_USAGE;
 	}
+	if ((rc = check_live_usage(&live, cluster_path != NULL)))
+		return rc;
 	if (cluster_path && ctl_cluster_load(cluster_path, &cluster, &err)) {
 		rc = report(NULL, &err);
 		goto out;
@@ -219,6 +248,26 @@ int check_main(int argc, char **argv)
 		check_usage(stderr);
 		rc = EXIT_USAGE;
 		goto out;
+	}
+	/* --live: what the TFTP nodes serve is what phones hold, unless named. */
+	lin.named_ctl = hi.h.ctl;
+	lin.named_ctl_path = hi.h.ctl_path;
+	lin.named_itl = hi.h.itl;
+	lin.named_itl_path = hi.h.itl_path;
+	lin.first = first;
+	if (live.on) {
+		const ctl_live_result *r;
+
+		if ((rc = check_live_run(&live, cluster, !json && !quiet)))
+			goto out;
+		if (!first && !hi.h.ctl && (r = ctl_live_first_list(&live.l, CTL_LIVE_CTL))) {
+			hi.h.ctl = r->file;
+			hi.h.ctl_path = r->url;
+		}
+		if (!first && !hi.h.itl && (r = ctl_live_first_list(&live.l, CTL_LIVE_ITL))) {
+			hi.h.itl = r->file;
+			hi.h.itl_path = r->url;
+		}
 	}
 	in.held = hi.h;
 	in.held.ctl_known = first || hi.h.ctl;
@@ -249,6 +298,13 @@ int check_main(int argc, char **argv)
 		rc = report(NULL, &err);
 		goto out;
 	}
+	lin.live = &live.l;
+	lin.new_f = in.new_f;
+	lin.new_path = in.new_path;
+	if (live.ran && ctl_live_findings(&lin, &fs, &err)) {
+		rc = report(NULL, &err);
+		goto out;
+	}
 	rc = fs.count[CTL_SEV_ERROR] ? EXIT_VERIFY : EXIT_OK;
 	if (quiet)
 		goto out;
@@ -263,7 +319,9 @@ int check_main(int argc, char **argv)
 		json_object_object_add(j, "cluster", cluster_path ? json_text(cluster_path) : NULL);
 		iso_utc(in.at, when, sizeof(when));
 		json_object_object_add(j, "at", json_object_new_string(when));
+		json_object_object_add(j, "live", json_object_new_boolean(live.ran));
 		json_object_object_add(o, "checked", j);
+		json_object_object_add(o, "live", check_live_json(&live));
 		for (size_t i = 0; i < fs.n; i++)
 			json_object_array_add(a, finding_json(&fs.f[i]));
 		json_object_object_add(o, "findings", a);
@@ -300,6 +358,7 @@ int check_main(int argc, char **argv)
 				       : (in.new_f ? "nothing blocks publishing" : "nothing blocks"));
 out:
 	ctl_findings_free(&fs);
+	check_live_free(&live);
 	ctl_tvs_view_free(&tv);
 	ctl_cluster_free(cluster);
 	load_free(&nl);

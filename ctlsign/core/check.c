@@ -57,6 +57,16 @@ const ctl_check_code ctl_check_codes[] = {
 	{"TOKEN-MISSING", CTL_SEV_WARNING, "a [token] of the cluster file is not a SAST record of the CTL"},
 	{"TOKEN-UNKNOWN", CTL_SEV_INFO, "an eToken SAST record that the cluster file does not name"},
 	{"CTL-ITL-DISAGREE", CTL_SEV_ERROR, "the CTL's and the ITL's record for a TFTP node hold different certificates"},
+	{"LIVE-DIFFERS-CLUSTER", CTL_SEV_ERROR, "a node presents another certificate than the cluster file names"},
+	{"LIVE-DIFFERS-CTL", CTL_SEV_ERROR, "a node's live CallManager or CAPF certificate is in no record of the CTL"},
+	{"LIVE-DIFFERS-ITL", CTL_SEV_ERROR, "a node's live TVS, CAPF or TFTP certificate is in no record of the ITL"},
+	{"LIVE-TFTP-DIFFERS", CTL_SEV_ERROR, "TFTP nodes serve different CTLs, or not the CTL named as what phones hold"},
+	{"LIVE-NO-CTL", CTL_SEV_ERROR, "a TFTP node of a mixed-mode cluster serves no CTL"},
+	{"LIVE-NO-ITL", CTL_SEV_ERROR, "a TFTP node serves no ITL"},
+	{"LIVE-LIST-INVALID", CTL_SEV_ERROR, "a TFTP node serves a list that is malformed or does not verify"},
+	{"LIVE-NO-ANSWER", CTL_SEV_ERROR, "no service of any node answered: nothing live was compared"},
+	{"LIVE-UNREACHABLE", CTL_SEV_WARNING, "a node's service did not answer: what it serves was not compared"},
+	{"LIVE-CONTACTED", CTL_SEV_INFO, "how many services of how many nodes answered"},
 };
 const size_t ctl_check_ncodes = sizeof(ctl_check_codes) / sizeof(ctl_check_codes[0]);
 
