@@ -6,6 +6,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/ctlsign
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 BUILD ?= build
 CC ?= cc
@@ -17,7 +18,8 @@ DEB_PKGS = build-essential pkg-config python3 openssl libssl-dev libp11-dev \
 	libp11-kit-dev p11-kit libpcsclite-dev pcscd pcsc-tools libcriterion-dev \
 	softhsm2 opensc gnutls-bin vsmartcard-vpcd libbsd-dev libinih-dev \
 	libjson-c-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy procps strace time \
-	libcurl4-openssl-dev tftpd-hpa
+	libcurl4-openssl-dev tftpd-hpa \
+	debhelper dpkg-dev fakeroot lintian bash-completion
 
 PKGS = openssl libp11 p11-kit-1 libpcsclite json-c inih libbsd libcurl
 TEST_PKGS = criterion
@@ -36,12 +38,6 @@ TEST_PKG_LIBS := $(if $(TEST_PKG_MISSING),,$(shell pkg-config --libs $(TEST_PKGS
 need_pkgs = $(if $(PKG_MISSING),$(error pkg-config finds no $(PKG_MISSING): run `make deps' as root, or install their -dev packages))
 need_test_pkgs = $(if $(TEST_PKG_MISSING),$(error pkg-config finds no $(TEST_PKG_MISSING): run `make deps' as root))
 
-# The version: `git describe' in a checkout (0.1.0-gHASH while there is no
-# tag), else main.c's own default. Only main.o sees it; $(BUILD)/version
-# changes (and main.o is rebuilt) only when the version does.
-VERSION := $(shell test -e .git && { git describe --tags --dirty 2>/dev/null || \
-	{ h=$$(git rev-parse --short HEAD 2>/dev/null) && echo 0.1.0-g$$h; }; })
-
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Wstrict-prototypes -Wmissing-prototypes
 # OpenSSL 3 EVP only; the libp11 half of the token backend alone is exempt
@@ -53,6 +49,18 @@ LIBP11_SRC = pkcs11/token_libp11.c
 CTL_CPPFLAGS = -D_GNU_SOURCE -DCTLSIGN_DATADIR='"$(DATADIR)"' -Ictlsign/core -Ictlsign/cli -Ipkcs11
 CTL_CFLAGS = -std=c11 $(WARN) -fstack-protector-strong -fno-strict-aliasing $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
+
+# The version `ctlsign --version' reports: `git describe' in a tagged git
+# checkout, else debian/changelog's (a copy of the tree, the package build);
+# `make CTLSIGN_VERSION=...' overrides. Only version.o sees it, and it is
+# rebuilt when any of these strings change ($(BUILD)/version.defs).
+ifeq ($(origin CTLSIGN_VERSION),undefined)
+CTLSIGN_VERSION := $(or $(shell test -e .git && git describe --tags --dirty 2>/dev/null | sed 's/^v//'),$(shell sed -n '1s/^[^ ]* [(]\([^ ]*\)[)] .*/\1/p' debian/changelog 2>/dev/null),unknown)
+endif
+LIBP11_VERSION := $(shell pkg-config --modversion libp11 2>/dev/null)
+P11KIT_VERSION := $(shell pkg-config --modversion p11-kit-1 2>/dev/null)
+VERSION_DEFS = -DCTLSIGN_VERSION='"$(CTLSIGN_VERSION)"' \
+	-DCTLSIGN_LIBP11_VERSION='"$(LIBP11_VERSION)"' -DCTLSIGN_P11KIT_VERSION='"$(P11KIT_VERSION)"'
 
 ifeq ($(SAN),1)
 SAN_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
@@ -87,11 +95,13 @@ $(1)/libctlsign.a: $(CORE_SRC:%.c=$(1)/obj/%.o) $(P11_SRC:%.c=$(1)/obj/%.o)
 endef
 $(eval $(call obj_rules,$(BUILD),$$(CC),$$(CTL_CFLAGS) $$(CFLAGS) $$(SAN_CFLAGS)))
 
-$(BUILD)/obj/ctlsign/cli/main.o: VERSION_DEF = $(if $(VERSION),-DCTLSIGN_VERSION='"$(VERSION)"')
-$(BUILD)/obj/ctlsign/cli/main.o: $(BUILD)/version
-$(BUILD)/version: FORCE
+$(BUILD)/obj/ctlsign/cli/version.o: VERSION_DEF = $(VERSION_DEFS)
+$(BUILD)/obj/ctlsign/cli/version.o: $(BUILD)/version.defs
+$(BUILD)/version.defs: FORCE
 	@mkdir -p $(dir $@)
-	@test "$$(cat $@ 2>/dev/null)" = "$(VERSION)" || echo "$(VERSION)" >$@
+	@v="$(CTLSIGN_VERSION) $(LIBP11_VERSION) $(P11KIT_VERSION)"; \
+		echo "$$v" | cmp -s - $@ || echo "$$v" >$@
+FORCE:
 
 link = $(need_pkgs)$(Q)$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $(1) $(PKG_LIBS) $(LDLIBS)
 
@@ -176,16 +186,21 @@ bench: deps
 	tests/bench.sh $(BUILD)
 
 install: $(BUILD)/ctlsign
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/token-profiles
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/token-profiles \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BUILD)/ctlsign $(DESTDIR)$(BINDIR)/ctlsign
 	install -m 0644 docs/ctlsign.1 $(DESTDIR)$(MANDIR)/man1/ctlsign.1
 	install -m 0644 token-profiles/*.profile $(DESTDIR)$(DATADIR)/token-profiles/
+	install -m 0644 contrib/bash-completion/ctlsign $(DESTDIR)$(BASHCOMPDIR)/ctlsign
+	install -m 0755 softhsm-conf/ci-token.sh $(DESTDIR)$(DATADIR)/ci-token.sh
 
 # Install into a scratch DESTDIR and use the installed copy.
 installcheck: all
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
 	$(MAKE) --no-print-directory install DESTDIR="$$d" PREFIX=/usr >/dev/null && \
 	test -x "$$d/usr/bin/ctlsign" && test -s "$$d/usr/share/man/man1/ctlsign.1" && \
+	bash -n "$$d/usr/share/bash-completion/completions/ctlsign" && \
+	test -x "$$d/usr/share/ctlsign/ci-token.sh" && \
 	ls "$$d"/usr/share/ctlsign/token-profiles/*.profile >/dev/null && \
 	"$$d/usr/bin/ctlsign" --version && \
 	"$$d/usr/bin/ctlsign" verify -q tests/golden/ctl-direct.tlv && \
@@ -194,11 +209,35 @@ installcheck: all
 	grep -q "$$d/usr/bin/../share/ctlsign/token-profiles" "$$d/trace" && \
 	echo "installcheck: 1 passed, 0 failed"
 
+# The Debian package (debian/), built by dpkg-buildpackage from a copy of
+# the tree in a temporary folder (it writes its results to the folder above
+# the source), then moved to $(DEB_OUT)/ and checked with lintian. The inner
+# build sees none of this make's variables. docs/packaging.md.
+DEB_TMP ?= /tmp
+DEB_OUT ?= build
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null && command -v lintian >/dev/null || \
+		{ echo "make deb needs dpkg-dev, debhelper and lintian: run make deps as root" >&2; exit 1; }
+	@set -e; t=$$(mktemp -d $(DEB_TMP)/ctlsign-deb.XXXXXX); trap 'rm -rf "$$t"' EXIT; \
+	v=$$(dpkg-parsechangelog -S Version); src="$$t/ctlsign-$$v"; mkdir "$$src"; \
+	tar -c --exclude-vcs --exclude=./build --exclude='./build-*' --exclude=__pycache__ . | tar -x -C "$$src"; \
+	echo "  DEB     ctlsign $$v (in $$t)"; \
+	unset MAKEFLAGS MFLAGS MAKELEVEL; \
+	(cd "$$src" && dpkg-source -b . >"$$t/build.log" 2>&1) || \
+		{ tail -20 "$$t/build.log" >&2; echo "make deb: dpkg-source failed" >&2; exit 1; }; \
+	(cd "$$src" && dpkg-buildpackage -us -uc -b -Jauto >>"$$t/build.log" 2>&1) || \
+		{ tail -40 "$$t/build.log" >&2; echo "make deb: dpkg-buildpackage failed" >&2; exit 1; }; \
+	mkdir -p $(DEB_OUT); rm -f $(DEB_OUT)/ctlsign*_$$v*; \
+	mv "$$t"/*.deb "$$t"/*.buildinfo "$$t"/*.changes "$$t"/*.dsc "$$t"/*.tar.* $(DEB_OUT)/; \
+	echo "  LINTIAN $(DEB_OUT)/ctlsign_$${v}_*.changes, $(DEB_OUT)/ctlsign_$$v.dsc"; \
+	lintian --fail-on error,warning $(DEB_OUT)/ctlsign_$${v}_*.changes $(DEB_OUT)/ctlsign_$$v.dsc; \
+	ls $(DEB_OUT)/ctlsign*_$$v*
+
 # Every build folder (the demo's output lives in BUILD/demo) and libFuzzer's
 # per-job logs.
 clean:
 	rm -rf build build-san build-fuzz build-valgrind $(BUILD) $(FUZZ_BUILD) fuzz-[0-9]*.log
 
-.PHONY: all deps check demo bench install installcheck clean valgrind lint lint-run FORCE
+.PHONY: all deps check demo bench install installcheck clean valgrind lint lint-run deb FORCE
 
 include tests/fuzz/fuzz.mk

@@ -205,10 +205,7 @@ static void warnf(const ctl_token_opts *o, const char *fmt, ...)
 /* Append "\n  URI" lines to an error message. */
 static void append_line(ctl_err *err, const char *uri)
 {
-	size_t n = strlen(err->msg);
-
-	if (n + 4 < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - n, "\n  %s", uri);
+	ctl_err_append(err, "\n  %s", uri);
 }
 
 /* Where the PIN comes from: a non-interactive source (URI pin-source,

@@ -57,7 +57,7 @@ ctl_status ctl_usb_scan(const char *root, const ctl_profile_set *set,
 		    !read_id(root, de->d_name, "idProduct", &t.product) ||
 		    !(t.profile = ctl_profiles_find_usb(set, t.vendor, t.product)))
 			continue;
-		snprintf(t.device, sizeof(t.device), "%s", de->d_name);
+		memcpy(t.device, de->d_name, strlen(de->d_name) + 1);   /* fits: checked above */
 		if (*n == cap) {
 			size_t nc = cap ? 2 * cap : 4;
 			ctl_usb_token *p = realloc(v, nc * sizeof(*p));

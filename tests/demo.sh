@@ -9,6 +9,8 @@
 #     update signed on eToken 2 is checked against the CTL phones hold.
 #  4. An update signed by a token the phones do not know is refused before
 #     its PIN is asked and nothing is written.
+#  5. Every list is checked (`ctlsign check`) before it would be published,
+#     and `ctlsign plan` orders a certificate renewal.
 # Everything lands in BUILD/demo/ to look at afterwards.
 set -euo pipefail
 build=${1:-build}
@@ -80,6 +82,9 @@ run "$C" build --cluster cluster.ini --itl --current CTLFile.tlv -o ITLFile.tlv
 run "$C" show CTLFile.tlv
 run "$C" verify CTLFile.tlv
 run "$C" verify ITLFile.tlv
+# Before publishing: anything that would lock phones out?
+run "$C" check CTLFile.tlv --first --cluster cluster.ini
+run "$C" check ITLFile.tlv --current CTLFile.tlv --cluster cluster.ini
 
 step "3. SoftHSM tokens standing in for SAST eTokens"
 run "$root/softhsm-conf/provision.sh" "$out/softhsm" >/dev/null
@@ -105,6 +110,7 @@ mkdir -p token
 run "$C" build --cluster cluster-tokens.ini --module "$module" \
 	--pin-source file:softhsm/pin-eToken --first -o token/CTLFile.tlv
 run "$C" verify token/CTLFile.tlv
+run "$C" check token/CTLFile.tlv --first --cluster cluster-tokens.ini
 run "$C" tokens --module "$module" --ctl token/CTLFile.tlv
 
 step "4. An update signed on eToken 2, checked against the CTL phones hold"
@@ -113,6 +119,7 @@ run "$C" build --cluster cluster-tokens-2.ini --module "$module" \
 	--pin-source file:softhsm/pin-eToken_2 --current token/CTLFile.tlv -o token/CTLFile-update.tlv
 run "$C" verify --trust token/CTLFile.tlv token/CTLFile-update.tlv
 run "$C" diff token/CTLFile.tlv token/CTLFile-update.tlv
+run "$C" check token/CTLFile-update.tlv --current token/CTLFile.tlv --cluster cluster-tokens-2.ini
 
 step "5. What phones would reject is refused before any PIN is asked"
 # A third token the published CTL does not list tries to sign the update.
@@ -136,5 +143,9 @@ if "$C" build --cluster cluster-tokens-3.ini --module "$module" --pin-source fil
 	exit 1
 fi
 test ! -e token/CTLFile-bad.tlv && echo "refused, and nothing was written"
+
+step "6. Renewing certificates: the safe order, before anyone touches the cluster"
+run "$C" plan --regenerate tvs@cucm-pub,callmanager@cucm-pub --cluster cluster.ini \
+	--current CTLFile.tlv --itl ITLFile.tlv
 
 printf '\nDemo done: files in %s\n' "$out"

@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-san}
-export CTLSIGN="$PWD/$build/ctlsign" CTLSIGN_BUILD="$PWD/$build"
+export CTLSIGN="$PWD/$build/ctlsign" CTLSIGN_BUILD="$PWD/$build" CTLSIGN_ROOT="$PWD"
 export CTLSIGN_PROFILES_DIR="$PWD/token-profiles"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -16,6 +16,8 @@ int show_main(int argc, char **argv);
 int verify_main(int argc, char **argv);
 int build_main(int argc, char **argv);
 int diff_main(int argc, char **argv);
+int check_main(int argc, char **argv);
+int plan_main(int argc, char **argv);
 int tokens_main(int argc, char **argv);
 int fetch_main(int argc, char **argv);
 int fetch_cert_main(int argc, char **argv);
@@ -35,6 +37,9 @@ void cli_undo_write_on_signals(void);
 /* A --timeout: seconds (fractions allowed), more than 0, at most 3600, into
  * milliseconds. False for anything else. */
 bool cli_seconds(const char *s, long *ms);
+
+/* A terminal to ask on (/dev/tty opens). */
+bool cli_have_tty(void);
 
 /* Global quiet flag (-q): suppress warnings. */
 extern bool cli_quiet;

@@ -8,6 +8,7 @@
  * say what changed. */
 #include "cli.h"
 #include "jsonout.h"
+#include "suggest.h"
 #include "load.h"
 #include "render.h"
 
@@ -145,16 +146,6 @@ struct build {
 	size_t flen;
 };
 
-static bool have_tty(void)
-{
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 /* Passphrase for an encrypted key: from --pass-source, else the terminal. */
 static int get_pass(char *buf, int n, void *ctx)
 {
@@ -167,7 +158,7 @@ static int get_pass(char *buf, int n, void *ctx)
 	ctl_pin_init_as(&p, CTL_SECRET_PASSPHRASE);
 	if (ps->source)
 		rc = ctl_pin_from_source(&p, ps->source, warn, sizeof(warn), &ps->err);
-	else if (have_tty())
+	else if (cli_have_tty())
 		rc = ctl_pin_from_prompt(&p, NULL, NULL, "Passphrase for the signing key: ",
 					 &ps->err);
 	else
@@ -314,6 +305,7 @@ static int parse_args(struct build *b, int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:k:o:jqh", opts, NULL)) != -1) {
 		int role = -1;
 		bool shortok = false, blank = false;
@@ -378,7 +370,7 @@ static int parse_args(struct build *b, int argc, char **argv)
 		case 'j': b->json = true; break;
 		case 'q': cli_quiet = true; break;
 		case 'h': build_usage(stdout); return -1;
-		default: build_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("build", argc, argv, opts);
 		}
 		if (role >= 0) {
 			b->direct = true;
@@ -538,11 +530,13 @@ static int find_held(struct build *b)
 	for (size_t i = 0; i < b->ncurrent; i++)
 		if ((rc = take_held(b, b->current[i], "--current", 0)))
 			return rc;
+	/* The cluster file's current-ctl/current-itl, unless the command line
+	 * names that kind, or says with --first that phones hold none of it. */
 	if (b->cluster) {
-		if (b->cluster->current_ctl && !b->held_ctl.set &&
+		if (b->cluster->current_ctl && !b->held_ctl.set && !(b->first && !b->itl) &&
 		    (rc = take_held(b, b->cluster->current_ctl, "current-ctl", 1)))
 			return rc;
-		if (b->cluster->current_itl && !b->held_itl.set &&
+		if (b->cluster->current_itl && !b->held_itl.set && !(b->first && b->itl) &&
 		    (rc = take_held(b, b->cluster->current_itl, "current-itl", 2)))
 			return rc;
 	}
@@ -588,7 +582,7 @@ static int tvs_view(struct build *b)
 	ctl_err err;
 
 	if (b->cluster) {
-		if (ctl_plan_tvs_view(b->cluster, &b->tv, &err))
+		if (ctl_plan_tvs_view(b->cluster, NULL, &b->tv, &err))
 			return report(NULL, &err);
 		return EXIT_OK;
 	}
@@ -647,8 +641,9 @@ static int judge(struct build *b, X509 *cert, bool token_signed)
 static ctl_status token_check(void *ctx, X509 *cert, ctl_err *err)
 {
 	struct build *b = ctx;
+	int idx;
 
-	if (ctl_spec_signer_index(&b->spec, cert, "the token's certificate", err) < 0)
+	if (ctl_spec_signer_index(&b->spec, cert, "the token's certificate", &idx, err))
 		return ctl_err_append(err, ". No PIN was asked for.");
 	if (b->judged && !X509_cmp(b->judged, cert))
 		return CTL_OK;
@@ -678,10 +673,11 @@ static int judge_early(struct build *b)
 		if ((rc = load_cert(b->signer_cert, &x)))
 			return rc;
 		char who[CTL_PATH_MAX + 32];
+		int idx;
 		ctl_err err;
 
 		snprintf(who, sizeof(who), "the signer certificate `%s'", b->signer_cert);
-		if (ctl_spec_signer_index(&b->spec, x, who, &err) < 0) {
+		if (ctl_spec_signer_index(&b->spec, x, who, &idx, &err)) {
 			X509_free(x);
 			return report(NULL, &err);
 		}

@@ -2,6 +2,7 @@
  * and whether phones holding the old one take the new one. */
 #include "cli.h"
 #include "jsonout.h"
+#include "suggest.h"
 #include "load.h"
 #include "render.h"
 
@@ -61,6 +62,7 @@ int diff_main(int argc, char **argv)
 	int c, rc = EXIT_OK;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "i:c:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': itl_path = optarg; break;
@@ -68,7 +70,7 @@ int diff_main(int argc, char **argv)
 		case O_VIA_TVS: via_tvs = true; break;
 		case 'j': json = true; break;
 		case 'h': diff_usage(stdout); return EXIT_OK;
-		default: diff_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("diff", argc, argv, opts);
 		}
 	}
 	if (optind != argc - 2) {
@@ -114,7 +116,7 @@ int diff_main(int argc, char **argv)
 	}
 	if (cluster_path) {
 		if (ctl_cluster_load(cluster_path, &cluster, &err) ||
-		    ctl_plan_tvs_view(cluster, &tv, &err)) {
+		    ctl_plan_tvs_view(cluster, NULL, &tv, &err)) {
 			rc = report(NULL, &err);
 			goto out;
 		}

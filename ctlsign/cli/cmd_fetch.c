@@ -2,6 +2,7 @@
  * check them, and only then keep them. */
 #include "cli.h"
 #include "jsonout.h"
+#include "suggest.h"
 #include "load.h"
 
 #include "fetch.h"
@@ -337,6 +338,7 @@ int fetch_main(int argc, char **argv)
 	int c, rc = EXIT_OK;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:d:t:jqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
@@ -362,7 +364,7 @@ int fetch_main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'q': o.quiet = cli_quiet = true; break;
 		case 'h': fetch_usage(stdout); return EXIT_OK;
-		default: fetch_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("fetch", argc, argv, opts);
 		}
 	}
 	if (server ? optind != argc : optind != argc - 1) {

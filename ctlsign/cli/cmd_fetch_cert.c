@@ -2,6 +2,7 @@
  * TLS; kept only once its fingerprint is confirmed. */
 #include "cli.h"
 #include "jsonout.h"
+#include "suggest.h"
 #include "load.h"
 
 #include "ctl.h"
@@ -162,16 +163,6 @@ static void cert_print(STACK_OF(X509) *chain, int i, time_t now)
 	ctl_certinfo_free(&ci);
 }
 
-static bool have_tty(void)
-{
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 /* Ask on the terminal; true only for "yes". */
 static bool confirm(const char *what, const char *fp, const char *output)
 {
@@ -233,6 +224,7 @@ int fetch_cert_main(int argc, char **argv)
 
 	memset(&peer, 0, sizeof(peer));
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "r:o:f:t:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -266,7 +258,7 @@ int fetch_cert_main(int argc, char **argv)
 		case O_NO_BACKUP: backup = false; break;
 		case 'j': json = true; break;
 		case 'h': fetch_cert_usage(stdout); return EXIT_OK;
-		default: fetch_cert_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("fetch-cert", argc, argv, opts);
 		}
 	}
 	if (optind != argc - 1) {
@@ -339,7 +331,7 @@ int fetch_cert_main(int argc, char **argv)
 		msg_error("%s: the certificate's SHA-256 fingerprint is %s, not the one given%s", what, fp,
 			  output ? "; not written" : "");
 		rc = EXIT_REFUSED;
-	} else if (output && !matched && !have_tty()) {
+	} else if (output && !matched && !cli_have_tty()) {
 		msg_error("`%s' not written: the certificate of %s (SHA-256 %s) is not confirmed. "
 			  "Compare the fingerprint with the certificate the node holds, then run again "
 			  "with --fingerprint and the fingerprint you checked, or at a terminal to "

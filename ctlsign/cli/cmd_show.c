@@ -1,6 +1,7 @@
 /* ctlsign show: print a trust list in CUCM's `show ctl` layout. */
 #include "cli.h"
 #include "describe.h"
+#include "suggest.h"
 #include "load.h"
 
 #include <getopt.h>
@@ -25,7 +26,10 @@ static void show_usage(FILE *out)
 		"                    (3 = SHA-384, 4 = SHA-512) when the signature says so\n"
 		"  -h, --help        this help\n\n"
 		"Exit status: 0 valid, 1 signature invalid or signer not trusted, 2 usage,\n"
-		"3 malformed file, 4 cannot read the file.\n");
+		"3 malformed file, 4 cannot read the file.\n\n"
+		"Examples:\n"
+		"  ctlsign show CTLFile.tlv\n"
+		"  ctlsign show --long --trust CTLFile.tlv ITLFile.tlv\n");
 }
 
 static void row(unsigned tag, const char *name, unsigned len, const char *value)
@@ -222,6 +226,7 @@ int show_main(int argc, char **argv)
 	ctl_status st, vst;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "ljt:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': lng = true; break;
@@ -229,7 +234,7 @@ int show_main(int argc, char **argv)
 		case 't': trust_path = optarg; break;
 		case 'L': legacy = true; break;
 		case 'h': show_usage(stdout); return EXIT_OK;
-		default: show_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("show", argc, argv, opts);
 		}
 	}
 	if (optind != argc - 1) {

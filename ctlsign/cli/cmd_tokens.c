@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "jsonout.h"
 #include "load.h"
+#include "suggest.h"
 #include "ctl.h"
 #include "identity.h"
 #include "token.h"
@@ -25,7 +26,10 @@ static void usage(FILE *out)
 		"  --ctl FILE     mark certificates that are SAST records of FILE (or of a\n"
 		"                 tftp:// or http:// URL) and the one that signed it\n"
 		"  --json         machine-readable output\n"
-		"  --uri-only     one token URI per line\n");
+		"  --uri-only     one token URI per line\n\n"
+		"Examples:\n"
+		"  ctlsign tokens\n"
+		"  ctlsign tokens --module /usr/lib/libeTPkcs11.so --ctl CTLFile.tlv\n");
 }
 
 /* What --ctl says about one certificate. */
@@ -265,6 +269,7 @@ int tokens_main(int argc, char **argv)
 		return EXIT_INTERNAL;
 	}
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "m:c:juh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': modules[nmodules++] = optarg; break;
@@ -272,7 +277,7 @@ int tokens_main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'u': uri_only = true; break;
 		case 'h': usage(stdout); rc = EXIT_OK; goto out;
-		default: usage(stderr); rc = EXIT_USAGE; goto out;
+		default: rc = cli_bad_option("tokens", argc, argv, opts); goto out;
 		}
 	}
 	if (optind < argc || (json && uri_only)) {

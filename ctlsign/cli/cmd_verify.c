@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "describe.h"
 #include "jsonout.h"
+#include "suggest.h"
 #include "load.h"
 #include "render.h"
 
@@ -187,6 +188,7 @@ int verify_main(int argc, char **argv)
 	ctl_status vst;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:c:jqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -202,7 +204,7 @@ int verify_main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'h': verify_usage(stdout); return EXIT_OK;
-		default: verify_usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("verify", argc, argv, opts);
 		}
 	}
 	if (optind != argc - 1) {
@@ -235,7 +237,7 @@ int verify_main(int argc, char **argv)
 		T.held.itl_known = T.held.itl != NULL;
 		if (cluster_path) {
 			if (ctl_cluster_load(cluster_path, &T.cluster, &err) ||
-			    ctl_plan_tvs_view(T.cluster, &T.tv, &err)) {
+			    ctl_plan_tvs_view(T.cluster, NULL, &T.tv, &err)) {
 				rc = quiet ? exit_code_for(err.status) : report(NULL, &err);
 				goto out;
 			}

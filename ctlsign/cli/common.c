@@ -4,6 +4,7 @@
 #include "text.h"
 
 #include <signal.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,5 +109,15 @@ bool cli_seconds(const char *s, long *ms)
 	*ms = (long)(v * 1000 + 0.5);
 	if (*ms < 1)
 		*ms = 1;
+	return true;
+}
+
+bool cli_have_tty(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
 	return true;
 }

@@ -1,15 +1,13 @@
 /* ctlsign: dispatch to one verb per file. */
 #include "cli.h"
+#include "suggest.h"
+#include "version.h"
 
 #include <openssl/err.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#ifndef CTLSIGN_VERSION
-#define CTLSIGN_VERSION "0.1.0"
-#endif
 
 static const struct {
 	const char *name;
@@ -19,6 +17,8 @@ static const struct {
 	{"show", show_main, "print a CTL/ITL file the way CUCM's `show ctl` does"},
 	{"verify", verify_main, "check a CTL/ITL signature and say who signed it"},
 	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates"},
+	{"check", check_main, "find what would lock phones out before publishing (preflight)"},
+	{"plan", plan_main, "the safe order for regenerating certificates, step by step"},
 	{"diff", diff_main, "what changed between two CTL/ITL files; will phones take the new?"},
 	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers"},
 	{"fetch", fetch_main, "download a cluster's CTL/ITL over TFTP or HTTP, check, keep"},
@@ -60,13 +60,16 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("ctlsign %s\n", CTLSIGN_VERSION);
+		cli_version(stdout);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+	const char *names[sizeof(verbs) / sizeof(verbs[0])];
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (!strcmp(argv[1], verbs[i].name))
 			return verbs[i].fn(argc - 1, argv + 1);
-	msg_error("unknown command `%s'", argv[1]);
-	usage(stderr);
+		names[i] = verbs[i].name;
+	}
+	if (!cli_unknown_command(argv[1], names, sizeof(names) / sizeof(names[0])))
+		usage(stderr);
 	return EXIT_USAGE;
 }

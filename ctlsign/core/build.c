@@ -411,6 +411,12 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err)
 	if (nsast > 2)
 		ctl_warn(w, "%zu SAST records: an open implementation's guidance is at most 2 for "
 			 "phones, while Cisco's own 11.5+ token layout has 4", nsast);
+	if (s->digest_code != CTL_DIGEST_SHA1)
+		ctl_warn(w, "signing with %s: CUCM and the CTL Client write and read SHA-1 only, the "
+			 "older open implementation reads code 3 as SHA-384, and which phone firmware "
+			 "verifies SHA-2 trust lists is not documented; SHA-1 is the one digest every "
+			 "consumer reads (docs/format.md)",
+			 ctl_digest_code_name(s->digest_code) ? ctl_digest_code_name(s->digest_code) : "?");
 	if (ec) {
 		if (s->signer_version == 10)
 			return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
@@ -424,19 +430,121 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err)
 	return CTL_OK;
 }
 
-int ctl_spec_signer_index(const ctl_spec *s, X509 *cert, const char *who, ctl_err *err)
+ctl_status ctl_spec_signer_index(const ctl_spec *s, X509 *cert, const char *what, int *idx,
+				 ctl_err *err)
 {
-	int idx = ctl_spec_sast_of(s, cert);
-	char *subj;
+	char desc[512];
 
-	if (idx >= 0)
-		return idx;
-	subj = ctl_name_string(X509_get_subject_name(cert));
-	ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
-		    "%s (%s) is not one of the file's SAST records; phones could never verify "
-		    "it (add it with --sast)", who, subj ? subj : "?");
-	free(subj);
-	return -1;
+	if ((*idx = ctl_spec_sast_of(s, cert)) >= 0)
+		return CTL_OK;
+	ctl_cert_describe(cert, desc, sizeof(desc));
+	return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
+			   "%s (%s) is not one of the file's SAST records; phones could never "
+			   "verify it (add it with --sast)", what, desc);
+}
+
+/* Records and header as CUCM lays them out, for a signer of keybytes
+ * (SIGNATUREMODULUS modidx): hdr is the header without the SIGNATURE TLV,
+ * which goes at *sigoff; *hdrlen counts it and the padding. */
+static ctl_status lay_out(const ctl_spec *s, X509 *signer_cert, int signer_idx, int modidx,
+			  size_t keybytes, struct bb *hdr, struct bb *recs, size_t *sigoff,
+			  size_t *hdrlen, ctl_err *err)
+{
+	uint8_t *rb = NULL, *serial = NULL;
+	size_t rn = 0, sn = 0;
+	char *sname = NULL, *iname = NULL;
+	ctl_status rc = CTL_OK;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if ((rc = ctl_record_bytes(&s->e[i], &rb, &rn, err))) {
+			err->record = (int)i + 1;
+			ctl_err_wrap(err, "`%s'", s->e[i].source ? s->e[i].source : "record");
+			goto done;
+		}
+		bb_put(recs, rb, rn);
+		free(rb);
+		rb = NULL;
+	}
+
+	/* SIGNERNAME and CANAME are the signer record's own strings. */
+	{
+		const ctl_entry *se = &s->e[signer_idx];
+		sname = se->subject_str ? strdup(se->subject_str)
+					: ctl_name_string(X509_get_subject_name(signer_cert));
+		iname = se->issuer_str ? strdup(se->issuer_str)
+				       : ctl_name_string(X509_get_issuer_name(signer_cert));
+	}
+	serial = ctl_serial_bytes(signer_cert, &sn);
+	if (!sname || !iname || !serial) {
+		rc = ctl_err_ssl(err, CTL_E_MALFORMED, "cannot decode the signer certificate");
+		goto done;
+	}
+
+	/* Header in CUCM's order; tag 28 after HEADERLENGTH as the open
+	 * implementation writes it (phones accept both). */
+	{
+		uint8_t ver[2] = {CTL_VERSION_MAJOR, CTL_VERSION_MINOR}, hl[2] = {0, 0};
+		uint8_t sv[2] = {1, (uint8_t)(s->signer_version == 11 ? 1 : 0)};
+		uint8_t ts[4] = {(uint8_t)(s->timestamp >> 24), (uint8_t)(s->timestamp >> 16),
+				 (uint8_t)(s->timestamp >> 8), (uint8_t)s->timestamp};
+		struct bb sid = {0};
+		size_t pad;
+
+		bb_str(&sid, CTL_H_SIGNERNAME, sname);
+		bb_tlv(&sid, CTL_H_SERIALNUMBER, serial, sn);
+		bb_str(&sid, CTL_H_CANAME, iname);
+		bb_tlv(hdr, CTL_H_VERSION, ver, 2);
+		bb_tlv(hdr, CTL_H_HEADERLENGTH, hl, 2);
+		if (s->signer_version)
+			bb_tlv(hdr, CTL_H_SIGNERVERSION, sv, 2);
+		{
+			uint8_t c[3] = {CTL_H_SIGNERID, (uint8_t)(sid.n >> 8), (uint8_t)sid.n};
+			bb_put(hdr, c, 3);
+			bb_put(hdr, sid.p, sid.n);
+		}
+		free(sid.p);
+		if (sid.oom || sid.n > CTL_LEN_MAX) {
+			rc = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1, "signer names are too long");
+			goto done;
+		}
+		{
+			uint8_t c7[3] = {CTL_H_SIGNATUREINFO, 0, CTL_SIGNATUREINFO_LEN};
+			uint8_t c9[3] = {CTL_H_SIGNATUREALGOINFO, 0, CTL_SIGNATUREALGOINFO_LEN};
+			bb_put(hdr, c7, 3);
+			bb_u8(hdr, CTL_H_DIGESTALGORITHM, s->digest_code);
+			bb_put(hdr, c9, 3);
+			bb_u8(hdr, CTL_H_SIGNATUREALGORITHM, CTL_SIGALG_RSA);
+			bb_u8(hdr, CTL_H_SIGNATUREMODULUS, (unsigned)modidx);
+		}
+		*sigoff = hdr->n;
+		bb_str(hdr, CTL_H_FILENAME, s->itl ? CTL_FILENAME_ITL : CTL_FILENAME_CTL);
+		bb_tlv(hdr, CTL_H_TIMESTAMP, ts, 4);
+		/* HEADERLENGTH counts the signature TLV, then padding to 4. */
+		*hdrlen = hdr->n + CTL_TLV_HDR + keybytes;
+		pad = (4 - *hdrlen % 4) % 4;
+		for (size_t i = 0; i < pad; i++) {
+			uint8_t p = CTL_H_PADDING;
+			bb_put(hdr, &p, 1);
+		}
+		*hdrlen += pad;
+		if (*hdrlen > CTL_LEN_MAX) {
+			rc = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1, "header would exceed 65535 bytes");
+			goto done;
+		}
+		if (hdr->oom) {
+			rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+			goto done;
+		}
+		hdr->p[8] = (uint8_t)(*hdrlen >> 8);
+		hdr->p[9] = (uint8_t)*hdrlen;
+	}
+
+done:
+	free(rb);
+	free(serial);
+	free(sname);
+	free(iname);
+	return rc;
 }
 
 ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *outlen,
@@ -445,11 +553,8 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 	struct bb recs = {0}, hdr = {0}, tbs = {0}, file = {0};
 	EVP_PKEY *pk;
 	const EVP_MD *md = ctl_digest_md(s->digest_code);
-	uint8_t sig[512], *rb = NULL;
-	size_t rn = 0, siglen = sizeof(sig), keybytes, hdrlen, sigoff;
-	uint8_t *serial = NULL;
-	size_t sn = 0;
-	char *sname = NULL, *iname = NULL;
+	uint8_t sig[512];
+	size_t siglen = sizeof(sig), keybytes, hdrlen = 0, sigoff = 0;
 	int modidx = -1, signer_idx;
 	ctl_status rc;
 	ctl_file *check = NULL;
@@ -478,92 +583,12 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 			 "RSA keys of at most 2048 bits for phones", keybytes * 8);
 	if (!s->checked && (rc = ctl_spec_check(s, w, err)))
 		return rc;
-	if ((signer_idx = ctl_spec_signer_index(s, signer->cert, "the signer certificate", err)) < 0)
-		return CTL_E_REFUSED;
+	if ((rc = ctl_spec_signer_index(s, signer->cert, "the signer certificate", &signer_idx, err)))
+		return rc;
 
-	for (size_t i = 0; i < s->n; i++) {
-		if ((rc = ctl_record_bytes(&s->e[i], &rb, &rn, err))) {
-			err->record = (int)i + 1;
-			ctl_err_wrap(err, "`%s'", s->e[i].source ? s->e[i].source : "record");
-			goto out;
-		}
-		bb_put(&recs, rb, rn);
-		free(rb);
-		rb = NULL;
-	}
-
-	/* SIGNERNAME and CANAME are the signer record's own strings. */
-	{
-		const ctl_entry *se = &s->e[signer_idx];
-		sname = se->subject_str ? strdup(se->subject_str)
-					: ctl_name_string(X509_get_subject_name(signer->cert));
-		iname = se->issuer_str ? strdup(se->issuer_str)
-				       : ctl_name_string(X509_get_issuer_name(signer->cert));
-	}
-	serial = ctl_serial_bytes(signer->cert, &sn);
-	if (!sname || !iname || !serial) {
-		rc = ctl_err_ssl(err, CTL_E_MALFORMED, "cannot decode the signer certificate");
+	if ((rc = lay_out(s, signer->cert, signer_idx, modidx, keybytes, &hdr, &recs, &sigoff,
+			  &hdrlen, err)))
 		goto out;
-	}
-
-	/* Header in CUCM's order; tag 28 after HEADERLENGTH as the open
-	 * implementation writes it (phones accept both). */
-	{
-		uint8_t ver[2] = {CTL_VERSION_MAJOR, CTL_VERSION_MINOR}, hl[2] = {0, 0};
-		uint8_t sv[2] = {1, (uint8_t)(s->signer_version == 11 ? 1 : 0)};
-		uint8_t ts[4] = {(uint8_t)(s->timestamp >> 24), (uint8_t)(s->timestamp >> 16),
-				 (uint8_t)(s->timestamp >> 8), (uint8_t)s->timestamp};
-		struct bb sid = {0};
-		size_t pad;
-
-		bb_str(&sid, CTL_H_SIGNERNAME, sname);
-		bb_tlv(&sid, CTL_H_SERIALNUMBER, serial, sn);
-		bb_str(&sid, CTL_H_CANAME, iname);
-		bb_tlv(&hdr, CTL_H_VERSION, ver, 2);
-		bb_tlv(&hdr, CTL_H_HEADERLENGTH, hl, 2);
-		if (s->signer_version)
-			bb_tlv(&hdr, CTL_H_SIGNERVERSION, sv, 2);
-		{
-			uint8_t c[3] = {CTL_H_SIGNERID, (uint8_t)(sid.n >> 8), (uint8_t)sid.n};
-			bb_put(&hdr, c, 3);
-			bb_put(&hdr, sid.p, sid.n);
-		}
-		free(sid.p);
-		if (sid.oom || sid.n > CTL_LEN_MAX) {
-			rc = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1, "signer names are too long");
-			goto out;
-		}
-		{
-			uint8_t c7[3] = {CTL_H_SIGNATUREINFO, 0, CTL_SIGNATUREINFO_LEN};
-			uint8_t c9[3] = {CTL_H_SIGNATUREALGOINFO, 0, CTL_SIGNATUREALGOINFO_LEN};
-			bb_put(&hdr, c7, 3);
-			bb_u8(&hdr, CTL_H_DIGESTALGORITHM, s->digest_code);
-			bb_put(&hdr, c9, 3);
-			bb_u8(&hdr, CTL_H_SIGNATUREALGORITHM, CTL_SIGALG_RSA);
-			bb_u8(&hdr, CTL_H_SIGNATUREMODULUS, (unsigned)modidx);
-		}
-		sigoff = hdr.n;
-		bb_str(&hdr, CTL_H_FILENAME, s->itl ? CTL_FILENAME_ITL : CTL_FILENAME_CTL);
-		bb_tlv(&hdr, CTL_H_TIMESTAMP, ts, 4);
-		/* HEADERLENGTH counts the signature TLV, then padding to 4. */
-		hdrlen = hdr.n + CTL_TLV_HDR + keybytes;
-		pad = (4 - hdrlen % 4) % 4;
-		for (size_t i = 0; i < pad; i++) {
-			uint8_t p = CTL_H_PADDING;
-			bb_put(&hdr, &p, 1);
-		}
-		hdrlen += pad;
-		if (hdrlen > CTL_LEN_MAX) {
-			rc = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1, "header would exceed 65535 bytes");
-			goto out;
-		}
-		if (hdr.oom) {
-			rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-			goto out;
-		}
-		hdr.p[8] = (uint8_t)(hdrlen >> 8);
-		hdr.p[9] = (uint8_t)hdrlen;
-	}
 
 	if (s->itl && hdrlen + recs.n > CTL_ITL_MAX_BYTES) {
 		rc = ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
@@ -614,14 +639,43 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 	rc = CTL_OK;
 out:
 	ctl_free(check);
-	free(rb);
 	free(recs.p);
 	free(hdr.p);
 	free(tbs.p);
 	free(file.p);
-	free(serial);
-	free(sname);
-	free(iname);
 	OPENSSL_cleanse(sig, sizeof(sig));
+	return rc;
+}
+
+ctl_status ctl_layout_unsigned(ctl_spec *s, X509 *signer_cert, uint8_t **out, size_t *outlen,
+			       ctl_err *err)
+{
+	static const uint8_t zeros[128];
+	struct bb hdr = {0}, recs = {0}, file = {0};
+	size_t hdrlen = 0, sigoff = 0;
+	int signer_idx = ctl_spec_sast_of(s, signer_cert);
+	ctl_status rc;
+
+	*out = NULL;
+	if (signer_idx < 0)
+		return ctl_spec_signer_index(s, signer_cert, "the signer certificate", &signer_idx, err);
+	if ((rc = lay_out(s, signer_cert, signer_idx, 1, sizeof(zeros), &hdr, &recs, &sigoff, &hdrlen,
+			  err)))
+		goto out;
+	bb_put(&file, hdr.p, sigoff);
+	bb_tlv(&file, CTL_H_SIGNATURE, zeros, sizeof(zeros));
+	bb_put(&file, hdr.p + sigoff, hdr.n - sigoff);
+	bb_put(&file, recs.p, recs.n);
+	if (file.oom || recs.oom) {
+		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto out;
+	}
+	*out = file.p;
+	*outlen = file.n;
+	file.p = NULL;
+out:
+	free(hdr.p);
+	free(recs.p);
+	free(file.p);
 	return rc;
 }

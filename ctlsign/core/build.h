@@ -69,17 +69,23 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err);
 
 /* Index of the SAST entry holding this certificate, -1 if none. */
 int ctl_spec_sast_of(const ctl_spec *s, X509 *cert);
-/* The same for a signer, which must be a SAST record of the file or phones
- * could never verify it: -1 with CTL_E_REFUSED in err, naming the
- * certificate as `who' ("the signer certificate", "the token's
- * certificate") and by subject. */
-int ctl_spec_signer_index(const ctl_spec *s, X509 *cert, const char *who, ctl_err *err);
+/* The same as a rule: the signer must be a SAST record of the file, or
+ * phones could never verify it. CTL_E_REFUSED names `what' ("the signer
+ * certificate", "the token's certificate") and the certificate. */
+ctl_status ctl_spec_signer_index(const ctl_spec *s, X509 *cert, const char *what, int *idx,
+				 ctl_err *err);
 
 /* Check the spec (ctl_spec_check, unless done) and the signer (a SAST
  * record of the file), lay it out as CUCM does, sign, then re-parse and
  * verify the result before returning it. */
 ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *outlen,
 		     ctl_warnings *w, ctl_err *err);
+
+/* The same layout with a signature of zeros: what phones would hold after
+ * an update, for simulating it (plan --regenerate). Never written out: it
+ * does not verify. The signer need not have an RSA key. */
+ctl_status ctl_layout_unsigned(ctl_spec *s, X509 *signer_cert, uint8_t **out, size_t *outlen,
+			       ctl_err *err);
 
 /* The record bytes CUCM writes for one entry (tags 1-10 in order), or the
  * kept bytes of a raw entry. */

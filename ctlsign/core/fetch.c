@@ -89,6 +89,11 @@ static ctl_status curl_start(ctl_err *err)
 	return CTL_OK;
 }
 
+ctl_status ctl_fetch_init(ctl_err *err)
+{
+	return curl_start(err);
+}
+
 struct sink {
 	uint8_t *buf;
 	size_t n, cap, max;

@@ -25,6 +25,10 @@
  * is a local path. */
 bool ctl_is_url(const char *s);
 
+/* Set libcurl up now (it is otherwise set up by the first download): on
+ * the main thread, before threads download at the same time. */
+ctl_status ctl_fetch_init(ctl_err *err);
+
 /* Download url (tftp:// or http://) into a malloc'd buffer of at most max
  * bytes. timeout_ms bounds the connection, the wait for the first answer and
  * any stall of the transfer (<= 0: CTL_FETCH_TIMEOUT_MS).

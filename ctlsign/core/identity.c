@@ -412,6 +412,18 @@ bool ctl_record_holds(const ctl_record *r, X509 *cert)
 	return ok;
 }
 
+void ctl_cert_describe(X509 *x, char *out, size_t n)
+{
+	ctl_certinfo ci;
+
+	if (x && !ctl_certinfo_get(x, &ci, NULL)) {
+		snprintf(out, n, "%s, serial %s", ci.subject, ci.serial_hex);
+		ctl_certinfo_free(&ci);
+	} else {
+		snprintf(out, n, "%s", x ? "a certificate that does not decode" : "no certificate");
+	}
+}
+
 bool ctl_cert_same(X509 *a, X509 *b)
 {
 	size_t sn = 0;

@@ -51,6 +51,9 @@ bool ctl_cert_is(X509 *cert, const uint8_t *serial, size_t sn, const char *issue
 /* Same certificate identity: serial + issuer DN + public key. */
 bool ctl_cert_same(X509 *a, X509 *b);
 
+/* "SUBJECT, serial AA:BB:..." of a certificate, for messages. */
+void ctl_cert_describe(X509 *x, char *out, size_t n);
+
 /* Public key bytes as CUCM writes them in PUBLICKEY: RSA as PKCS#1
  * RSAPublicKey DER, EC as the uncompressed point. *out malloc'd. */
 ctl_status ctl_pubkey_bytes(X509 *x, uint8_t **out, size_t *n, ctl_err *err);

@@ -142,18 +142,6 @@ static bool known_of_kind(const ctl_held *h, bool itl)
 	return itl ? h->itl_known || h->ctl : h->ctl_known;
 }
 
-static void describe_cert(X509 *x, char *out, size_t n)
-{
-	ctl_certinfo ci;
-
-	if (x && !ctl_certinfo_get(x, &ci, NULL)) {
-		snprintf(out, n, "%s, serial %s", ci.subject, ci.serial_hex);
-		ctl_certinfo_free(&ci);
-	} else {
-		snprintf(out, n, "a certificate that does not decode");
-	}
-}
-
 static const char *role_word(int role)
 {
 	const char *k = role >= 0 ? ctl_role_keyword((unsigned)role) : NULL;
@@ -218,7 +206,7 @@ static ctl_status judge_tvs(const ctl_held *h, X509 *signer, const ctl_tvs_view 
 	(void)err;
 	r->verdict = CTL_PHONE_REJECTED;
 	r->path = CTL_PATH_NONE;
-	describe_cert(signer, sig, sizeof(sig));
+	ctl_cert_describe(signer, sig, sizeof(sig));
 	if (!h->itl) {
 		tvs_no = h->itl_known ? "phones hold no ITL, so they know no TVS to ask"
 				      : "the ITL phones hold was not given, so TVS cannot be judged "

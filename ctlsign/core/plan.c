@@ -31,11 +31,27 @@ void ctl_plan_free(ctl_plan *p)
 }
 
 /* Load a certificate named by the cluster file into the spec. */
-static ctl_status add(const ctl_cluster *c, ctl_spec *s, int role, const char *host,
-		      const uint8_t *ip, const char *cert, bool blank, const ctl_src *src,
-		      const char *key, ctl_err *err)
+/* A certificate the cluster file names: the caller's stand-in for it when
+ * it has one (plan --regenerate simulates new certificates), else the file. */
+static ctl_status load_cert(const ctl_plan_opts *o, const char *path, X509 **x, ctl_err *err)
+{
+	X509 *sub = o && o->cert_for ? o->cert_for(o->ctx, path) : NULL;
+
+	if (sub) {
+		if (!X509_up_ref(sub))
+			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		*x = sub;
+		return CTL_OK;
+	}
+	return ctl_cert_load(path, x, err);
+}
+
+static ctl_status add(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s, int role,
+		      const char *host, const uint8_t *ip, const char *cert, bool blank,
+		      const ctl_src *src, const char *key, ctl_err *err)
 {
 	X509 *x = NULL;
+	ctl_status rc;
 
 	/* ctl_spec_check refuses it too; here before 10 000 certificates load. */
 	if (s->n == CTL_RECORDS_MAX)
@@ -43,7 +59,7 @@ static ctl_status add(const ctl_cluster *c, ctl_spec *s, int role, const char *h
 				   "%s: more than %u records: a trust list holds at most %u (phones "
 				   "stop long before: an ITL over 64 KB, about 39 certificates, "
 				   "already fails)", c->path, CTL_RECORDS_MAX, CTL_RECORDS_MAX);
-	if (!blank && ctl_cert_load(cert, &x, err))
+	if (!blank && (rc = load_cert(o, cert, &x, err)))
 		return ctl_err_wrap(err, "%s:%d: key `%s': `%s'", c->path, src ? src->line : 0, key,
 				    cert);
 	return ctl_spec_add(s, role, host, ip, x, blank, cert, err);
@@ -75,7 +91,8 @@ static ctl_status need(const ctl_cluster *c, const ctl_cluster_node *n, const ch
 }
 
 /* A record for every node with a CAPF or TVS role, from its certificate. */
-static ctl_status add_nodes(const ctl_cluster *c, ctl_spec *s, unsigned bit, ctl_err *err)
+static ctl_status add_nodes(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s,
+			    unsigned bit, ctl_err *err)
 {
 	bool capf = bit == CTL_NODE_CAPF;
 	const char *key = capf ? "capf" : "tvs";
@@ -88,24 +105,24 @@ static ctl_status add_nodes(const ctl_cluster *c, ctl_spec *s, unsigned bit, ctl
 		if (!(n->roles & bit))
 			continue;
 		if ((rc = need(c, n, cert, key, err)) ||
-		    (rc = add(c, s, capf ? CTL_ROLE_CAPF : CTL_ROLE_TVS, n->host,
+		    (rc = add(c, o, s, capf ? CTL_ROLE_CAPF : CTL_ROLE_TVS, n->host,
 			      n->has_ip ? n->ip : NULL, cert, false, &n->src, key, err)))
 			return rc;
 	}
 	return CTL_OK;
 }
 
-static ctl_status add_sast(const ctl_cluster *c, ctl_spec *s, const ctl_cluster_node *pub,
-			   const char *cert, const char *key, ctl_err *err)
+static ctl_status add_sast(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s,
+			   const ctl_cluster_node *pub, const char *cert, const char *key, ctl_err *err)
 {
-	return add(c, s, CTL_ROLE_SAST, pub->host, pub->has_ip ? pub->ip : NULL, cert, false,
+	return add(c, o, s, CTL_ROLE_SAST, pub->host, pub->has_ip ? pub->ip : NULL, cert, false,
 		   &pub->src, key, err);
 }
 
-static ctl_status add_token(const ctl_cluster *c, ctl_spec *s, const ctl_cluster_token *t,
-			    ctl_err *err)
+static ctl_status add_token(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s,
+			    const ctl_cluster_token *t, ctl_err *err)
 {
-	ctl_status rc = add(c, s, CTL_ROLE_SAST, NULL, NULL, t->cert, false, &t->src, "cert", err);
+	ctl_status rc = add(c, o, s, CTL_ROLE_SAST, NULL, NULL, t->cert, false, &t->src, "cert", err);
 
 	if (!rc)
 		s->e[s->n - 1].token = true;
@@ -207,17 +224,17 @@ static ctl_status plan_ctl(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spe
 	ctl_status rc;
 
 	if (plan->kind == CTL_SIGNER_TOKEN) {
-		if (signer_token && (rc = add_token(c, s, signer_token, err)))
+		if (signer_token && (rc = add_token(c, o, s, signer_token, err)))
 			return rc;
 		for (size_t i = 0; i < c->ntokens; i++)
-			if (&c->tokens[i] != signer_token && (rc = add_token(c, s, &c->tokens[i], err)))
+			if (&c->tokens[i] != signer_token && (rc = add_token(c, o, s, &c->tokens[i], err)))
 				return rc;
 		if (ctl_release_cmp(&rel, 11, 5, 0, 0) >= 0) {
 			if (with_itlrec &&
-			    (rc = add_sast(c, s, pub, pub->itlrecovery_cert, "itlrecovery", err)))
+			    (rc = add_sast(c, o, s, pub, pub->itlrecovery_cert, "itlrecovery", err)))
 				return rc;
 			if ((rc = need(c, pub, pub->callmanager_cert, "callmanager", err)) ||
-			    (rc = add_sast(c, s, pub, pub->callmanager_cert, "callmanager", err)))
+			    (rc = add_sast(c, o, s, pub, pub->callmanager_cert, "callmanager", err)))
 				return rc;
 		}
 	} else {
@@ -227,10 +244,10 @@ static ctl_status plan_ctl(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spe
 
 		if (c->ntokens)
 			ctl_warn(w, "%s: [token] sections are not used in a tokenless CTL", c->path);
-		if ((rc = add_sast(c, s, pub, plan->cert_path, rec ? "itlrecovery" : "callmanager",
+		if ((rc = add_sast(c, o, s, pub, plan->cert_path, rec ? "itlrecovery" : "callmanager",
 				   err)))
 			return rc;
-		if (second && (rc = add_sast(c, s, pub, second, rec ? "callmanager" : "itlrecovery",
+		if (second && (rc = add_sast(c, o, s, pub, second, rec ? "callmanager" : "itlrecovery",
 					     err)))
 			return rc;
 	}
@@ -243,15 +260,15 @@ static ctl_status plan_ctl(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spe
 			continue;
 		if (!non_secure && (rc = need(c, n, n->callmanager_cert, "callmanager", err)))
 			return rc;
-		if ((rc = add(c, s, role, n->host, n->has_ip ? n->ip : NULL, n->callmanager_cert,
+		if ((rc = add(c, o, s, role, n->host, n->has_ip ? n->ip : NULL, n->callmanager_cert,
 			      non_secure, &n->src, "callmanager", err)))
 			return rc;
 	}
-	if ((rc = add_nodes(c, s, CTL_NODE_CAPF, err)))
+	if ((rc = add_nodes(c, o, s, CTL_NODE_CAPF, err)))
 		return rc;
 	for (size_t i = 0; i < c->nextra; i++) {
 		const ctl_cluster_extra *x = &c->extra[i];
-		if ((rc = add(c, s, x->role, x->host, x->has_ip ? x->ip : NULL, x->cert, false,
+		if ((rc = add(c, o, s, x->role, x->host, x->has_ip ? x->ip : NULL, x->cert, false,
 			      &x->src, "cert", err)))
 			return rc;
 	}
@@ -271,20 +288,20 @@ static ctl_status plan_itl(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spe
 
 	if ((rc = need(c, node, node->callmanager_cert, "callmanager", err)))
 		return rc;
-	if (rec_first && (rc = add_sast(c, s, pub, pub->itlrecovery_cert, "itlrecovery", err)))
+	if (rec_first && (rc = add_sast(c, o, s, pub, pub->itlrecovery_cert, "itlrecovery", err)))
 		return rc;
-	if ((rc = add(c, s, CTL_ROLE_SAST, node->host, nip, node->callmanager_cert, false,
+	if ((rc = add(c, o, s, CTL_ROLE_SAST, node->host, nip, node->callmanager_cert, false,
 		      &node->src, "callmanager", err)))
 		return rc;
 	if (!rec_first && pub->itlrecovery_cert &&
-	    (rc = add_sast(c, s, pub, pub->itlrecovery_cert, "itlrecovery", err)))
+	    (rc = add_sast(c, o, s, pub, pub->itlrecovery_cert, "itlrecovery", err)))
 		return rc;
-	if ((rc = add(c, s, non_secure ? CTL_ROLE_TFTP : CTL_ROLE_CCM_TFTP, node->host, nip,
+	if ((rc = add(c, o, s, non_secure ? CTL_ROLE_TFTP : CTL_ROLE_CCM_TFTP, node->host, nip,
 		      node->callmanager_cert, false, &node->src, "callmanager", err)))
 		return rc;
-	if ((rc = add_nodes(c, s, CTL_NODE_TVS, err)))
+	if ((rc = add_nodes(c, o, s, CTL_NODE_TVS, err)))
 		return rc;
-	return add_nodes(c, s, CTL_NODE_CAPF, err);
+	return add_nodes(c, o, s, CTL_NODE_CAPF, err);
 }
 
 ctl_status ctl_plan_cluster(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s,
@@ -322,7 +339,8 @@ fail:
 	return rc;
 }
 
-ctl_status ctl_plan_tvs_view(const ctl_cluster *c, ctl_tvs_view *v, ctl_err *err)
+ctl_status ctl_plan_tvs_view(const ctl_cluster *c, const ctl_plan_opts *o, ctl_tvs_view *v,
+			     ctl_err *err)
 {
 	ctl_status rc = CTL_OK;
 
@@ -337,7 +355,7 @@ ctl_status ctl_plan_tvs_view(const ctl_cluster *c, ctl_tvs_view *v, ctl_err *err
 
 			if (!certs[k])
 				continue;
-			if ((rc = ctl_cert_load(certs[k], &x, err))) {
+			if ((rc = load_cert(o, certs[k], &x, err))) {
 				ctl_err_wrap(err, "%s:%d: `%s'", c->path, n->src.line, certs[k]);
 				break;
 			}
@@ -348,7 +366,7 @@ ctl_status ctl_plan_tvs_view(const ctl_cluster *c, ctl_tvs_view *v, ctl_err *err
 	for (size_t i = 0; i < c->ntokens && !rc; i++) {
 		X509 *x = NULL;
 
-		if ((rc = ctl_cert_load(c->tokens[i].cert, &x, err))) {
+		if ((rc = load_cert(o, c->tokens[i].cert, &x, err))) {
 			ctl_err_wrap(err, "%s:%d: `%s'", c->path, c->tokens[i].src.line,
 				     c->tokens[i].cert);
 			break;

@@ -27,6 +27,11 @@ typedef struct ctl_plan_opts {
 	bool itl;
 	const char *node;      /* ITL: which node's ITL (NULL: the publisher) */
 	bool non_secure;       /* force non-secure (also from mode = non-secure) */
+	/* A stand-in for the certificate a path names (borrowed), or NULL to
+	 * read the file: `plan --regenerate' simulates certificates that do
+	 * not exist yet. NULL: always read the files. */
+	X509 *(*cert_for)(void *ctx, const char *path);
+	void *ctx;
 } ctl_plan_opts;
 
 /* Fill spec->e with the records (certificates loaded from the files the
@@ -40,6 +45,7 @@ void ctl_plan_free(ctl_plan *p);
 /* The cluster's TVS as the model needs it (phone.h): every TVS certificate,
  * and what TVS vouches for (each node's CallManager, ITLRecovery, every
  * [token]). Known only when the cluster names at least one TVS. */
-ctl_status ctl_plan_tvs_view(const ctl_cluster *c, ctl_tvs_view *v, ctl_err *err);
+ctl_status ctl_plan_tvs_view(const ctl_cluster *c, const ctl_plan_opts *o, ctl_tvs_view *v,
+			     ctl_err *err);
 
 #endif

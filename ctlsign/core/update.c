@@ -23,18 +23,6 @@ bool ctl_spec_non_secure(const ctl_spec *s)
 	return blank;
 }
 
-static void describe(X509 *x, char *out, size_t n)
-{
-	ctl_certinfo ci;
-
-	if (x && !ctl_certinfo_get(x, &ci, NULL)) {
-		snprintf(out, n, "%s, serial %s", ci.subject, ci.serial_hex);
-		ctl_certinfo_free(&ci);
-	} else {
-		snprintf(out, n, "a record without a certificate");
-	}
-}
-
 /* Distinct tokens of the new CTL: token entries, and the signer. Two
  * entries with the same certificate or the same serial count once. */
 static size_t count_tokens(const ctl_spec *s, X509 *signer, bool token_signed)
@@ -93,7 +81,7 @@ ctl_status ctl_token_rules(const ctl_spec *s, X509 *signer, bool token_signed,
 
 		if (!ctl_record_is_token(r) || spec_has_record(s, r))
 			continue;
-		describe(r->cert, what, sizeof(what));
+		ctl_cert_describe(r->cert, what, sizeof(what));
 		return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
 				   "this update removes eToken SAST record %zu (%s) while it is signed "
 				   "by a token the CTL phones hold does not list: the CTL Client's rule "

@@ -54,6 +54,7 @@ has out "The CTL file was verified successfully." "show verifies"
 for d in sha256 sha512; do
 	expect 0 "build --digest $d" -- "$CTLSIGN" build --first "${direct[@]}" --key keys/pub-itlrecovery.key \
 		--digest $d -o d-$d.tlv
+	has err "CUCM and the CTL Client write and read SHA-1 only" "--digest $d is warned about"
 	expect 0 "verify --digest $d" -- "$CTLSIGN" verify d-$d.tlv
 	has out "$(tr a-z A-Z <<<"${d:0:3}")-${d:3}" "digest $d named"
 done
@@ -151,6 +152,27 @@ expect 2 "TVS in a CTL" -- "$CTLSIGN" build --first "${direct[@]}" --tvs "pub,19
 has err "ITL" "TVS refusal points to the ITL"
 expect 2 "nothing to build" -- "$CTLSIGN" build --first --key keys/pub-itlrecovery.key
 expect 2 "cluster and records together" -- "$CTLSIGN" build --first -c "$G/cluster.ini" "${direct[@]}"
+
+# A NUL byte inside a certificate name would cut the name string short where
+# phones read it: refused, naming the file.
+openssl req -new -x509 -key keys/pub-capf.key -subj "/CN=nulAAAAtrick/O=Example" -days 30 -out nul0.pem 2>/dev/null
+python3 - <<'PY'
+import base64, re
+pem = open("nul0.pem").read()
+der = bytearray(base64.b64decode("".join(pem.strip().splitlines()[1:-1])))
+i = der.find(b"nulAAAAtrick")
+der[i + 3] = 0          # "nul\0AAAtrick": issuer and subject both
+j = der.find(b"nulAAAAtrick")
+if j >= 0:
+    der[j + 3] = 0
+b = base64.b64encode(bytes(der)).decode()
+open("nul.pem", "w").write("-----BEGIN CERTIFICATE-----\n" + "\n".join(b[k:k + 64] for k in range(0, len(b), 64)) + "\n-----END CERTIFICATE-----\n")
+PY
+expect 5 "a NUL byte in a certificate name" -- "$CTLSIGN" build --first "${direct[@]}" --tftp "nul,192.0.2.8,nul.pem" \
+	--key keys/pub-itlrecovery.key -o x.tlv
+has err "nul.pem" "the NUL refusal names the file"
+has err "NUL byte" "the NUL refusal says why"
+check "no output for a NUL name" -- test ! -e x.tlv
 
 # A record over 65535 bytes: a certificate with a huge subjectAltName.
 python3 -c "print('subjectAltName=' + ','.join('DNS:host%05d.example.com' % i for i in range(3000)))" >big.ext

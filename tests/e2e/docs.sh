@@ -31,12 +31,25 @@ serve tls tcp 4 openssl s_server -www -accept 127.0.0.1:@PORT@ -cert certs/pub-C
 TLS=$PORT
 loopback() { sed -i "/ctlsign fetch-cert /s/cucm-pub/127.0.0.1:$TLS/; /ctlsign fetch /s/cucm-pub/127.0.0.1:$TFTP/" "$1"; }
 
+# docs/walkthrough.md: mixed mode, a regenerated CallManager, a node added,
+# a lost token replaced, non-secure mode; check green before each publish.
+mkdir "$T/life" && cd "$T/life"
+blocks "$ROOT/docs/walkthrough.md" >life.sh
+check "walkthrough has commands" -- test "$(grep -c 'ctlsign check' life.sh)" -ge 8
+expect 0 "docs/walkthrough.md runs" -- env CTLSIGN_SRC="$ROOT" bash -euo pipefail life.sh
+has out "NODE-CERT-STALE" "the walkthrough's health check finds the stale record"
+has err "removed   SAST" "the lost token is listed as removed"
+check "walkthrough published a non-secure CTL" -- bash -c "ctlsign show --json published/CTLFile.tlv | python3 -c '
+import json, sys; d = json.load(sys.stdin)
+assert all(r[\"certificate\"] is None for r in d[\"records\"] if r[\"function\"][\"code\"] == 2)'"
+cd "$T/walk"
+
 # README's examples, in the walk-through's folder, with SoftHSM tokens
 # standing in for eTokens. The second block asks for a PIN on the terminal:
 # it runs under script(1), which gives it one, and the PIN is typed in.
 "$ROOT/softhsm-conf/provision.sh" "$T/hsm" >/dev/null
 export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
-awk 'BEGIN{RS="\n\n"} {print > ("readme-" NR ".sh")}' <(awk '/^```sh$/{on=1; next} /^```$/{on=0; print ""; next} on' "$ROOT/README.md")
+awk 'BEGIN{RS="\n\n"} {print > ("readme-" NR ".sh")}' <(awk '/^```sh$/{on=1; next} /^```$/{if (on) print ""; on=0; next} on' "$ROOT/README.md")
 check "README has three example blocks" -- test -f readme-3.sh -a ! -f readme-4.sh
 loopback readme-1.sh
 expect 0 "README: what it does" -- bash -euo pipefail readme-1.sh
@@ -81,6 +94,7 @@ has readme2.out "changes against published/CTLFile.tlv" "workstation flow lists 
 hasnt readme2.out "$pin" "the typed PIN is not echoed"
 cp certs/pub-ITLRecovery.pem ITLRecovery.pem && cp keys/pub-ITLRecovery.key ITLRecovery.key
 cp certs/pub-CallManager.pem CallManager.pem && cp certs/pub-CAPF.pem CAPF.pem
+loopback readme-3.sh
 expect 0 "README: tokenless" -- bash -euo pipefail readme-3.sh
 check "README tokenless output verifies" -- ctlsign verify -q CTLFile.tlv
 
@@ -93,6 +107,10 @@ ctlsign build -q --json --cluster cluster.ini --current CTLFile.tlv -o json-CTLF
 check "docs/json.md: build" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" build build.json
 ctlsign verify --json --trust CTLFile.tlv json-CTLFile.tlv >verify-trust.json
 check "docs/json.md: verify --trust" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" verify verify-trust.json
+ctlsign check --json CTLFile.tlv --current CTLFile.tlv.bak --cluster cluster.ini >check.json || true
+check "docs/json.md: check" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" check check.json
+ctlsign plan --json --regenerate capf@pub,callmanager@sub --cluster cluster.ini >plan.json
+check "docs/json.md: plan" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" plan plan.json
 ctlsign diff --json CTLFile.tlv.bak CTLFile.tlv >diff.json || true
 check "docs/json.md: diff" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/json.md" diff diff.json
 ctlsign tokens --json --module /usr/lib/softhsm/libsofthsm2.so --ctl published/CTLFile.tlv >tokens.json
@@ -100,19 +118,19 @@ check "docs/json.md: tokens" -- python3 "$ROOT/tests/jsonpaths.py" "$ROOT/docs/j
 
 # --help names every command and every exit code that docs/format and README list.
 "$CTLSIGN" --help >help.txt
-for v in show verify build diff tokens fetch fetch-cert; do has help.txt "  $v " "--help lists $v"; done
+for v in show verify build check plan diff tokens fetch fetch-cert; do has help.txt "  $v " "--help lists $v"; done
 for c in 0 1 2 3 4 5 6 7 70 130; do
 	has help.txt "^  $c " "--help documents exit $c"
 	check "README documents exit $c" -- grep -q "^| $c |" "$ROOT/README.md"
 	check "man page documents exit $c" -- grep -q "^\.IP $c\$" "$ROOT/docs/ctlsign.1"
 done
-for v in show verify build diff tokens fetch fetch-cert; do
+for v in show verify build check plan diff tokens fetch fetch-cert; do
 	expect 0 "$v --help" -- "$CTLSIGN" $v --help
 	has out "Usage: ctlsign $v" "$v --help usage line"
 	check "man page describes $v" -- grep -q "^\.SS $v" "$ROOT/docs/ctlsign.1"
 done
 # Every long option in --help is in the man page.
-for v in show verify build diff tokens fetch fetch-cert; do
+for v in show verify build check plan diff tokens fetch fetch-cert; do
 	"$CTLSIGN" $v --help | grep -oE -- '--[a-z][a-z0-9-]+' | grep -vx -- --help | sort -u >opts.txt
 	while read -r o; do
 		check "man page has $v $o" -- grep -q -- "${o//-/\\\\-}" "$ROOT/docs/ctlsign.1"

@@ -162,7 +162,7 @@ Test(plan, release_presets, .init = setup, .fini = teardown)
 	for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
 		ctl_cluster *c = NULL;
 		ctl_plan_opts o = {.itl = presets[i].itl};
-		ctl_spec s = {0};
+		ctl_spec s = {0, .digest_code = CTL_DIGEST_SHA1};
 		ctl_plan plan;
 		ctl_warnings w = {0};
 		ctl_err err;
@@ -226,7 +226,7 @@ Test(plan, preset_functions)
 Test(plan, itl_of_a_node_without_tftp_and_unknown_node, .init = setup, .fini = teardown)
 {
 	ctl_cluster *c = NULL;
-	ctl_spec s = {0};
+	ctl_spec s = {0, .digest_code = CTL_DIGEST_SHA1};
 	ctl_plan plan;
 	ctl_err err;
 	ctl_plan_opts o = {.itl = true, .node = "nosuch"};
@@ -294,7 +294,7 @@ Test(build, spec_check_refusals)
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		ctl_spec s = {.now = NOW, .itl = t[i].itl, .signer_version = t[i].signer_version};
+		ctl_spec s = {.now = NOW, .itl = t[i].itl, .signer_version = t[i].signer_version, .digest_code = CTL_DIGEST_SHA1};
 		ctl_err e;
 		ctl_status st;
 
@@ -312,7 +312,7 @@ Test(build, spec_check_refusals)
 
 Test(build, expired_allowed_is_a_warning)
 {
-	ctl_spec s = {.now = NOW, .allow_expired = true, .signer_version = -1};
+	ctl_spec s = {.now = NOW, .allow_expired = true, .signer_version = -1, .digest_code = CTL_DIGEST_SHA1};
 	ctl_warnings w = {0};
 	ctl_err e;
 
@@ -328,7 +328,7 @@ Test(build, expired_allowed_is_a_warning)
 
 Test(build, record_count_and_size_limits)
 {
-	ctl_spec s = {.now = NOW, .signer_version = -1};
+	ctl_spec s = {.now = NOW, .signer_version = -1, .digest_code = CTL_DIGEST_SHA1};
 	ctl_err e;
 
 	for (unsigned i = 0; i <= CTL_RECORDS_MAX; i++)

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "build.h"
+#include "check.h"
 #include "diff.h"
 #include "fixtures.h"
 #include "identity.h"
@@ -316,4 +317,34 @@ Test(trust, held_strings_are_kept)
 	cr_assert_null(s.e[1].subject_str);
 	ctl_spec_free(&s);
 	hfree(&old);
+}
+
+/* Every code check can report is documented in docs/check.md with the same
+ * severity, and nothing documented is missing from the code table. */
+Test(trust, check_codes_are_documented)
+{
+	const char *root = getenv("CTLSIGN_ROOT");
+	char path[4096], line[1024];
+	FILE *f;
+	size_t documented = 0;
+
+	snprintf(path, sizeof(path), "%s/docs/check.md", root ? root : ".");
+	cr_assert_not_null(f = fopen(path, "r"), "%s", path);
+	while (fgets(line, sizeof(line), f)) {
+		char code[64], sev[16];
+		bool found = false;
+
+		if (sscanf(line, "| `%63[A-Z0-9.-]` | %15[a-z] |", code, sev) != 2)
+			continue;
+		documented++;
+		for (size_t i = 0; i < ctl_check_ncodes; i++)
+			if (!strcmp(ctl_check_codes[i].code, code)) {
+				found = true;
+				cr_assert_str_eq(ctl_severity_word(ctl_check_codes[i].sev), sev, "%s", code);
+			}
+		cr_assert(found, "docs/check.md documents %s, which check never reports", code);
+	}
+	fclose(f);
+	cr_assert_eq(documented, ctl_check_ncodes, "%zu documented, %zu in the code", documented,
+		     ctl_check_ncodes);
 }
