@@ -102,7 +102,5 @@ const char *ctl_record_tag_name(unsigned tag);
 const char *ctl_role_name(unsigned code);
 /* Short role keyword used on the command line and in JSON ("SAST", "CCM+TFTP"...). */
 const char *ctl_role_keyword(unsigned code);
-/* Parse a role keyword (case-insensitive); -1 if unknown. */
-int ctl_role_from_keyword(const char *s);
 
 #endif

@@ -76,11 +76,3 @@ const char *ctl_role_keyword(unsigned code)
 			return roles[i].keyword;
 	return NULL;
 }
-
-int ctl_role_from_keyword(const char *s)
-{
-	for (unsigned i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
-		if (strcasecmp(roles[i].keyword, s) == 0)
-			return (int)roles[i].code;
-	return -1;
-}
