@@ -264,11 +264,10 @@ static ctl_status ccert_add(const ctl_cluster *c, struct ccerts *cc, const char 
 {
 	struct ccert *p;
 	X509 *x = NULL;
-	ctl_status rc;
 
 	if (!path)
 		return CTL_OK;
-	if ((rc = ctl_cert_load(path, &x, err)))
+	if (ctl_cert_load(path, &x, err))
 		return ctl_err_wrap(err, "%s:%d: `%s'", c->path, line, path);
 	if (!(p = realloc(cc->c, (cc->n + 1) * sizeof(*p)))) {
 		X509_free(x);

@@ -51,7 +51,6 @@ static ctl_status add(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s,
 		      const ctl_src *src, const char *key, ctl_err *err)
 {
 	X509 *x = NULL;
-	ctl_status rc;
 
 	/* ctl_spec_check refuses it too; here before 10 000 certificates load. */
 	if (s->n == CTL_RECORDS_MAX)
@@ -59,7 +58,7 @@ static ctl_status add(const ctl_cluster *c, const ctl_plan_opts *o, ctl_spec *s,
 				   "%s: more than %u records: a trust list holds at most %u (phones "
 				   "stop long before: an ITL over 64 KB, about 39 certificates, "
 				   "already fails)", c->path, CTL_RECORDS_MAX, CTL_RECORDS_MAX);
-	if (!blank && (rc = load_cert(o, cert, &x, err)))
+	if (!blank && load_cert(o, cert, &x, err))
 		return ctl_err_wrap(err, "%s:%d: key `%s': `%s'", c->path, src ? src->line : 0, key,
 				    cert);
 	return ctl_spec_add(s, role, host, ip, x, blank, cert, err);

@@ -141,3 +141,65 @@ Test(io, refuses_a_symbolic_link)
 	cr_assert_eq(ctl_write_atomic(out, a, sizeof(a), &wo, &err), CTL_E_IO);
 	cr_assert(strstr(err.msg, "symbolic link"), "%s", err.msg);
 }
+
+Test(io, same_bytes_twice_keeps_a_true_backup)
+{
+	static const uint8_t a[] = "same";
+	ctl_write_opts wo = {.mode = 0644, .backup = 1};
+	char bak[160];
+	struct stat s1, s2;
+	ctl_err err;
+
+	snprintf(bak, sizeof(bak), "%s.bak", out);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(ctl_write_atomic(out, a, sizeof(a), &wo, &err), CTL_OK, "%s", err.msg);
+	cr_assert_eq(stat(out, &s1), 0);
+	cr_assert_eq(stat(bak, &s2), 0);
+	cr_assert_neq(s1.st_ino, s2.st_ino, "the backup is its own file, not the output again");
+	/* NAME, NAME.bak and the lock file: no temporary file left behind. */
+	cr_assert_eq(entries(), 3);
+}
+
+Test(io, without_backup_no_bak_is_made)
+{
+	static const uint8_t a[] = "one", b[] = "two";
+	ctl_write_opts wo = {.mode = 0600, .backup = 0};
+	char bak[160];
+	ctl_err err;
+
+	snprintf(bak, sizeof(bak), "%s.bak", out);
+	cr_assert_eq(ctl_write_atomic(out, a, sizeof(a), &wo, &err), CTL_OK, "%s", err.msg);
+	cr_assert_eq(ctl_write_atomic(out, b, sizeof(b), &wo, &err), CTL_OK, "%s", err.msg);
+	cr_assert_neq(access(bak, F_OK), 0);
+	cr_assert_eq(entries(), 2);
+}
+
+Test(io, a_directory_or_a_missing_folder_is_refused_and_left_as_it_was)
+{
+	static const uint8_t a[] = "x";
+	ctl_write_opts wo = {.mode = 0644, .backup = 1};
+	char missing[192];
+	ctl_err err;
+
+	cr_assert_eq(mkdir(out, 0755), 0);
+	cr_assert_neq(ctl_write_atomic(out, a, sizeof(a), &wo, &err), CTL_OK);
+	cr_assert_eq(entries(), 2, "the directory and its lock file only: nothing else written");
+	snprintf(missing, sizeof(missing), "%s/no/such/CTLFile.tlv", dir);
+	cr_assert_neq(ctl_write_atomic(missing, a, sizeof(a), &wo, &err), CTL_OK);
+	cr_assert_eq(entries(), 2);
+}
+
+Test(io, an_overlong_path_is_refused_before_anything_is_written)
+{
+	ctl_write_opts wo = {.mode = 0644, .backup = 1};
+	char *path = malloc(CTL_PATH_MAX + 16);
+	ctl_err err;
+
+	cr_assert(path);
+	memset(path, 'a', CTL_PATH_MAX + 15);
+	path[0] = '/';
+	path[CTL_PATH_MAX + 15] = '\0';
+	cr_assert_neq(ctl_write_atomic(path, (const uint8_t *)"x", 1, &wo, &err), CTL_OK);
+	free(path);
+	cr_assert_eq(entries(), 0);
+}
