@@ -108,12 +108,6 @@ struct pass_src {
 };
 
 /* A list phones hold, read and parsed. */
-struct held_file {
-	bool set;
-	loaded L;
-	const char *from;      /* "--current", "current-ctl", "the output file" */
-};
-
 /* Everything one build needs. */
 struct build {
 	/* command line */
@@ -132,7 +126,7 @@ struct build {
 	ctl_plan plan;
 	ctl_warnings w;
 	/* what phones hold */
-	struct held_file held_ctl, held_itl;
+	held_lists hl;
 	ctl_held held;
 	ctl_tvs_view tv;
 	/* the signer, once judged */
@@ -486,58 +480,24 @@ static int assemble(struct build *b)
 
 /* ---- step 3: what phones hold ----------------------------------------------------- */
 
-static bool is_itl(const loaded *L)
-{
-	return !strcmp(ctl_kind(L->f), "ITL");
-}
-
-/* Read a held list into its slot by kind. want: 0 any, 1 CTL, 2 ITL. */
-static int take_held(struct build *b, const char *path, const char *from, int want)
-{
-	struct held_file tmp = {.set = true, .from = from};
-	struct held_file *slot;
-
-	if (load_file(path, &tmp.L)) {
-		int rc = report(path, &tmp.L.err);
-		msg_error("(%s names what phones hold; it must be a readable CTL or ITL)", from);
-		load_free(&tmp.L);
-		return rc;
-	}
-	if ((want == 1 && is_itl(&tmp.L)) || (want == 2 && !is_itl(&tmp.L))) {
-		msg_error("`%s' (%s) is %s, not %s", path, from, is_itl(&tmp.L) ? "an ITL" : "a CTL",
-			  want == 2 ? "an ITL" : "a CTL");
-		load_free(&tmp.L);
-		return EXIT_MALFORMED;
-	}
-	slot = is_itl(&tmp.L) ? &b->held_itl : &b->held_ctl;
-	if (slot->set) {
-		msg_error("`%s' and `%s' are both %s: name one CTL and one ITL that phones hold",
-			  slot->L.path, path, is_itl(&tmp.L) ? "ITLs" : "CTLs");
-		load_free(&tmp.L);
-		return EXIT_USAGE;
-	}
-	*slot = tmp;
-	return EXIT_OK;
-}
-
 static int find_held(struct build *b)
 {
-	struct held_file *mine = b->itl ? &b->held_itl : &b->held_ctl;
+	held_file *mine = b->itl ? &b->hl.itl : &b->hl.ctl;
 	const char *kind = b->itl ? "ITL" : "CTL";
 	struct stat st;
 	int rc;
 
 	for (size_t i = 0; i < b->ncurrent; i++)
-		if ((rc = take_held(b, b->current[i], "--current", 0)))
+		if ((rc = held_take(&b->hl, b->current[i], "--current", HELD_ANY)))
 			return rc;
 	/* The cluster file's current-ctl/current-itl, unless the command line
 	 * names that kind, or says with --first that phones hold none of it. */
 	if (b->cluster) {
-		if (b->cluster->current_ctl && !b->held_ctl.set && !(b->first && !b->itl) &&
-		    (rc = take_held(b, b->cluster->current_ctl, "current-ctl", 1)))
+		if (b->cluster->current_ctl && !b->hl.ctl.set && !(b->first && !b->itl) &&
+		    (rc = held_take(&b->hl, b->cluster->current_ctl, "current-ctl", HELD_CTL)))
 			return rc;
-		if (b->cluster->current_itl && !b->held_itl.set && !(b->first && b->itl) &&
-		    (rc = take_held(b, b->cluster->current_itl, "current-itl", 2)))
+		if (b->cluster->current_itl && !b->hl.itl.set && !(b->first && b->itl) &&
+		    (rc = held_take(&b->hl, b->cluster->current_itl, "current-itl", HELD_ITL)))
 			return rc;
 	}
 	if (b->first && mine->set) {
@@ -557,21 +517,18 @@ static int find_held(struct build *b)
 			return prc;
 		}
 		load_free(&probe);
-		if ((rc = take_held(b, b->output, "the output file", b->itl ? 2 : 1)))
+		if ((rc = held_take(&b->hl, b->output, "the output file", b->itl ? HELD_ITL : HELD_CTL)))
 			return rc;
 	}
-	if (!mine->set && !b->first && !(b->itl && b->held_ctl.set)) {
+	if (!mine->set && !b->first && !(b->itl && b->hl.ctl.set)) {
 		msg_error("build: what do phones hold now? `%s' does not exist: name the %s phones "
 			  "hold with --current FILE (or current-%s in the cluster file), or say "
 			  "--first if they hold no %s yet", b->output, kind, b->itl ? "itl" : "ctl", kind);
 		return EXIT_USAGE;
 	}
-	b->held.ctl = b->held_ctl.set ? b->held_ctl.L.f : NULL;
-	b->held.ctl_path = b->held_ctl.set ? b->held_ctl.L.path : NULL;
-	b->held.itl = b->held_itl.set ? b->held_itl.L.f : NULL;
-	b->held.itl_path = b->held_itl.set ? b->held_itl.L.path : NULL;
-	b->held.ctl_known = b->held_ctl.set || (b->first && !b->itl);
-	b->held.itl_known = b->held_itl.set || (b->first && b->itl);
+	held_view(&b->hl, &b->held);
+	b->held.ctl_known |= b->first && !b->itl;
+	b->held.itl_known |= b->first && b->itl;
 	return EXIT_OK;
 }
 
@@ -755,7 +712,7 @@ static int open_signer(struct build *b)
 
 static void summary(struct build *b, const ctl_file *built)
 {
-	const struct held_file *prev = b->itl ? &b->held_itl : &b->held_ctl;
+	const held_file *prev = b->itl ? &b->hl.itl : &b->hl.ctl;
 	const char *kept = prev->set && !strcmp(prev->from, "the output file")
 				   ? (b->backup ? " (the previous file, kept as .bak)" : " (the previous file)")
 				   : "";
@@ -781,7 +738,7 @@ static void summary(struct build *b, const ctl_file *built)
 
 static void print_json(struct build *b, const ctl_file *built)
 {
-	const struct held_file *prev = b->itl ? &b->held_itl : &b->held_ctl;
+	const held_file *prev = b->itl ? &b->hl.itl : &b->hl.ctl;
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned mdlen;
@@ -893,8 +850,7 @@ out:
 	ctl_warnings_free(&b.w);
 	ctl_tvs_view_free(&b.tv);
 	X509_free(b.judged);
-	load_free(&b.held_ctl.L);
-	load_free(&b.held_itl.L);
+	held_free(&b.hl);
 	ctl_output_unlock(b.lockfd);
 	return rc;
 }

@@ -107,48 +107,6 @@ static json_object *finding_json(const ctl_finding *f)
 	return o;
 }
 
-/* Held lists, by kind. */
-struct held_in {
-	loaded L[2];
-	size_t n;
-	ctl_held h;
-};
-
-static int take(struct held_in *hi, const char *path, const char *opt, int want_itl)
-{
-	loaded *L;
-	bool itl;
-
-	if (hi->n == 2) {
-		msg_error("check: phones hold one CTL and one ITL at most");
-		return EXIT_USAGE;
-	}
-	L = &hi->L[hi->n];
-	if (load_file(path, L)) {
-		int rc = report(path, &L->err);
-		load_free(L);
-		return rc;
-	}
-	hi->n++;
-	itl = !strcmp(ctl_kind(L->f), "ITL");
-	if (want_itl >= 0 && itl != want_itl) {
-		msg_error("%s: `%s' is %s", opt, path, itl ? "an ITL, not a CTL" : "a CTL, not an ITL");
-		return EXIT_USAGE;
-	}
-	if ((itl && hi->h.itl) || (!itl && hi->h.ctl)) {
-		msg_error("check: two %s given as what phones hold", itl ? "ITLs" : "CTLs");
-		return EXIT_USAGE;
-	}
-	if (itl) {
-		hi->h.itl = L->f;
-		hi->h.itl_path = path;
-	} else {
-		hi->h.ctl = L->f;
-		hi->h.ctl_path = path;
-	}
-	return EXIT_OK;
-}
-
 /* The command line. */
 struct copts {
 	const char *current[2], *itl_path, *cluster_path, *new_path;
@@ -160,7 +118,8 @@ struct copts {
 
 /* Everything a run holds, freed by run_free. */
 struct run {
-	struct held_in hi;
+	held_lists hl;
+	ctl_held h;      /* what phones hold: hl, or what TFTP serves (--live) */
 	ctl_check_in in;
 	ctl_cluster *cluster;
 	ctl_tvs_view tv;
@@ -250,19 +209,20 @@ static int read_held(const struct copts *o, struct run *r)
 	if (o->cluster_path && ctl_cluster_load(o->cluster_path, &r->cluster, &err))
 		return report(NULL, &err);
 	for (size_t i = 0; i < o->ncurrent; i++)
-		if ((rc = take(&r->hi, o->current[i], "--current", -1)))
+		if ((rc = held_take(&r->hl, o->current[i], "--current", HELD_ANY)))
 			return rc;
-	if (o->itl_path && (rc = take(&r->hi, o->itl_path, "--itl", 1)))
+	if (o->itl_path && (rc = held_take(&r->hl, o->itl_path, "--itl", HELD_ITL)))
 		return rc;
 	if (r->cluster && !o->ncurrent && !o->itl_path && !o->first) {
 		if (r->cluster->current_ctl &&
-		    (rc = take(&r->hi, r->cluster->current_ctl, "current-ctl", 0)))
+		    (rc = held_take(&r->hl, r->cluster->current_ctl, "current-ctl", HELD_CTL)))
 			return rc;
 		if (r->cluster->current_itl &&
-		    (rc = take(&r->hi, r->cluster->current_itl, "current-itl", 1)))
+		    (rc = held_take(&r->hl, r->cluster->current_itl, "current-itl", HELD_ITL)))
 			return rc;
 	}
-	if (!o->new_path && !r->hi.n && !r->cluster) {
+	held_view(&r->hl, &r->h);
+	if (!o->new_path && !r->hl.ctl.set && !r->hl.itl.set && !r->cluster) {
 		msg_error("check: nothing to check: give NEW, the lists phones hold (--current, --itl) "
 			  "or --cluster");
 		check_usage(stderr);
@@ -282,13 +242,13 @@ static int contact(struct copts *o, struct run *r)
 		return EXIT_OK;
 	if ((rc = check_live_run(&o->live, r->cluster, !o->json && !o->quiet)))
 		return rc;
-	if (!o->first && !r->hi.h.ctl && (lr = ctl_live_first_list(&o->live.l, CTL_LIVE_CTL))) {
-		r->hi.h.ctl = lr->file;
-		r->hi.h.ctl_path = lr->url;
+	if (!o->first && !r->h.ctl && (lr = ctl_live_first_list(&o->live.l, CTL_LIVE_CTL))) {
+		r->h.ctl = lr->file;
+		r->h.ctl_path = lr->url;
 	}
-	if (!o->first && !r->hi.h.itl && (lr = ctl_live_first_list(&o->live.l, CTL_LIVE_ITL))) {
-		r->hi.h.itl = lr->file;
-		r->hi.h.itl_path = lr->url;
+	if (!o->first && !r->h.itl && (lr = ctl_live_first_list(&o->live.l, CTL_LIVE_ITL))) {
+		r->h.itl = lr->file;
+		r->h.itl_path = lr->url;
 	}
 	return EXIT_OK;
 }
@@ -301,18 +261,18 @@ static int run_checks(struct copts *o, struct run *r)
 	ctl_err err;
 	int rc;
 
-	lin.named_ctl = r->hi.h.ctl;
-	lin.named_ctl_path = r->hi.h.ctl_path;
-	lin.named_itl = r->hi.h.itl;
-	lin.named_itl_path = r->hi.h.itl_path;
+	lin.named_ctl = r->h.ctl;
+	lin.named_ctl_path = r->h.ctl_path;
+	lin.named_itl = r->h.itl;
+	lin.named_itl_path = r->h.itl_path;
 	lin.first = o->first;
 	if ((rc = contact(o, r)))
 		return rc;
 	in->at = o->at;
 	in->legacy_digest_codes = o->legacy;
-	in->held = r->hi.h;
-	in->held.ctl_known = o->first || r->hi.h.ctl;
-	in->held.itl_known = o->first || r->hi.h.itl;
+	in->held = r->h;
+	in->held.ctl_known = o->first || r->h.ctl;
+	in->held.itl_known = o->first || r->h.itl;
 	if (o->new_path) {
 		if (load_file(o->new_path, &r->nl))
 			return report(o->new_path, &r->nl.err);
@@ -348,8 +308,8 @@ static void print_json(const struct copts *o, const struct run *r)
 
 	j = json_object_new_object();
 	json_object_object_add(j, "new", r->in.new_path ? json_text(r->in.new_path) : NULL);
-	json_object_object_add(j, "current_ctl", r->hi.h.ctl_path ? json_text(r->hi.h.ctl_path) : NULL);
-	json_object_object_add(j, "current_itl", r->hi.h.itl_path ? json_text(r->hi.h.itl_path) : NULL);
+	json_object_object_add(j, "current_ctl", r->h.ctl_path ? json_text(r->h.ctl_path) : NULL);
+	json_object_object_add(j, "current_itl", r->h.itl_path ? json_text(r->h.itl_path) : NULL);
 	json_object_object_add(j, "cluster", o->cluster_path ? json_text(o->cluster_path) : NULL);
 	ctl_time_iso(o->at, when, sizeof(when));
 	json_object_object_add(j, "at", json_object_new_string(when));
@@ -408,8 +368,7 @@ static void run_free(struct run *r)
 	ctl_tvs_view_free(&r->tv);
 	ctl_cluster_free(r->cluster);
 	load_free(&r->nl);
-	for (size_t i = 0; i < r->hi.n; i++)
-		load_free(&r->hi.L[i]);
+	held_free(&r->hl);
 }
 
 int check_main(int argc, char **argv)

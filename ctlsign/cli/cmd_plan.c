@@ -66,7 +66,7 @@ static const char *verdict_text(const ctl_phone_result *r)
 
 /* The command line. */
 struct popts {
-	const char *lists[16], *cluster_path, *current[3], *itl_path;
+	const char *lists[16], *cluster_path, *current[2], *itl_path;
 	size_t nlists, ncurrent;
 	bool json;
 	ctl_schedule_opts so;
@@ -78,9 +78,8 @@ struct run {
 	ctl_regen *regen;
 	size_t nregen;
 	ctl_schedule sch;
+	held_lists hl;
 	ctl_held held;
-	loaded L[2];
-	size_t nheld;
 };
 
 static const struct option plan_opts[] = {
@@ -132,10 +131,6 @@ static int parse_args(struct popts *o, int argc, char **argv)
 		plan_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (o->itl_path && o->ncurrent == 2) {
-		msg_error("plan: --current and --itl name one CTL and one ITL at most");
-		return EXIT_USAGE;
-	}
 	return -1;
 }
 
@@ -143,40 +138,26 @@ static int parse_args(struct popts *o, int argc, char **argv)
  * current-itl. */
 static int read_held(struct popts *o, struct run *r)
 {
-	if (!o->ncurrent && !o->itl_path) {
-		if (r->c->current_ctl)
-			o->current[o->ncurrent++] = r->c->current_ctl;
-		if (r->c->current_itl)
-			o->current[o->ncurrent++] = r->c->current_itl;
-	}
-	if (o->itl_path)
-		o->current[o->ncurrent++] = o->itl_path;
-	for (size_t i = 0; i < o->ncurrent; i++) {
-		const char *path = o->current[i];
-		loaded *L = &r->L[r->nheld];
-		bool itl;
+	int rc;
 
-		if (load_file(path, L)) {
-			int rc = report(path, &L->err);
-			load_free(L);
+	for (size_t i = 0; i < o->ncurrent; i++)
+		if ((rc = held_take(&r->hl, o->current[i], "--current", HELD_ANY)))
 			return rc;
-		}
-		r->nheld++;
-		itl = !strcmp(ctl_kind(L->f), "ITL");
-		if ((itl && r->held.itl) || (!itl && r->held.ctl) || (path == o->itl_path && !itl)) {
-			msg_error("plan: `%s': %s", path,
-				  path == o->itl_path && !itl ? "--itl names a CTL"
-							      : "a second list of the same kind");
-			return EXIT_USAGE;
-		}
-		if (itl) {
-			r->held.itl = L->f;
-			o->so.itl_name = r->held.itl_path = path;
-		} else {
-			r->held.ctl = L->f;
-			o->so.ctl_name = r->held.ctl_path = path;
-		}
+	if (o->itl_path && (rc = held_take(&r->hl, o->itl_path, "--itl", HELD_ITL)))
+		return rc;
+	if (!o->ncurrent && !o->itl_path) {
+		if (r->c->current_ctl &&
+		    (rc = held_take(&r->hl, r->c->current_ctl, "current-ctl", HELD_CTL)))
+			return rc;
+		if (r->c->current_itl &&
+		    (rc = held_take(&r->hl, r->c->current_itl, "current-itl", HELD_ITL)))
+			return rc;
 	}
+	held_view(&r->hl, &r->held);
+	if (r->held.ctl_path)
+		o->so.ctl_name = r->held.ctl_path;
+	if (r->held.itl_path)
+		o->so.itl_name = r->held.itl_path;
 	return EXIT_OK;
 }
 
@@ -293,8 +274,7 @@ static void run_free(struct run *r)
 	ctl_schedule_free(&r->sch);
 	free(r->regen);
 	ctl_cluster_free(r->c);
-	for (size_t i = 0; i < r->nheld; i++)
-		load_free(&r->L[i]);
+	held_free(&r->hl);
 }
 
 int plan_main(int argc, char **argv)

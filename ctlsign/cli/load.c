@@ -41,3 +41,54 @@ const char *load_kind(const loaded *L)
 	base = base ? base + 1 : L->path;
 	return strncasecmp(base, "ITL", 3) == 0 ? "ITL" : "CTL";
 }
+
+static bool is_itl(const loaded *L)
+{
+	return !strcmp(ctl_kind(L->f), "ITL");
+}
+
+int held_take(held_lists *h, const char *path, const char *from, held_want want)
+{
+	held_file tmp = {.set = true, .from = from};
+	held_file *slot;
+
+	if (load_file(path, &tmp.L)) {
+		int rc = report(path, &tmp.L.err);
+		msg_error("(%s names what phones hold; it must be a readable CTL or ITL)", from);
+		load_free(&tmp.L);
+		return rc;
+	}
+	if ((want == HELD_CTL && is_itl(&tmp.L)) || (want == HELD_ITL && !is_itl(&tmp.L))) {
+		msg_error("`%s' (%s) is %s, not %s", path, from, is_itl(&tmp.L) ? "an ITL" : "a CTL",
+			  want == HELD_ITL ? "an ITL" : "a CTL");
+		load_free(&tmp.L);
+		return EXIT_MALFORMED;
+	}
+	slot = is_itl(&tmp.L) ? &h->itl : &h->ctl;
+	if (slot->set) {
+		msg_error("`%s' and `%s' are both %s: name one CTL and one ITL that phones hold",
+			  slot->L.path, path, is_itl(&tmp.L) ? "ITLs" : "CTLs");
+		load_free(&tmp.L);
+		return EXIT_USAGE;
+	}
+	*slot = tmp;
+	return EXIT_OK;
+}
+
+void held_view(const held_lists *h, ctl_held *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ctl = h->ctl.set ? h->ctl.L.f : NULL;
+	out->ctl_path = h->ctl.set ? h->ctl.L.path : NULL;
+	out->itl = h->itl.set ? h->itl.L.f : NULL;
+	out->itl_path = h->itl.set ? h->itl.L.path : NULL;
+	out->ctl_known = h->ctl.set;
+	out->itl_known = h->itl.set;
+}
+
+void held_free(held_lists *h)
+{
+	load_free(&h->ctl.L);
+	load_free(&h->itl.L);
+	memset(h, 0, sizeof(*h));
+}

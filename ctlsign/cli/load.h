@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "ctl.h"
+#include "phone.h"
 #include "verify.h"
 
 typedef struct loaded {
@@ -24,5 +25,29 @@ void load_free(loaded *L);
 
 /* "CTL"/"ITL": from FILENAME when parsed, else from the file's name. */
 const char *load_kind(const loaded *L);
+
+/* The lists phones hold, as a command is told them (--current, --itl, the
+ * cluster file's current-ctl and current-itl): one CTL and one ITL at most. */
+typedef struct held_file {
+	bool set;
+	loaded L;
+	const char *from;      /* "--current", "current-ctl", "the output file" */
+} held_file;
+
+typedef struct held_lists {
+	held_file ctl, itl;
+} held_lists;
+
+typedef enum { HELD_ANY, HELD_CTL, HELD_ITL } held_want;
+
+/* Read path (a file or a URL) as a list phones hold, into its slot by
+ * kind; from says who named it. Prints why not and returns its exit
+ * status: the read's or the parse's, EXIT_MALFORMED when it is not the kind
+ * wanted, EXIT_USAGE when a list of its kind is already there. */
+int held_take(held_lists *h, const char *path, const char *from, held_want want);
+/* The lists as the phone model takes them; ctl_known and itl_known are
+ * whether each is set (a caller that knows phones hold none says so). */
+void held_view(const held_lists *h, ctl_held *out);
+void held_free(held_lists *h);
 
 #endif

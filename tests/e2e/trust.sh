@@ -390,4 +390,35 @@ expect 0 "verify --trust honours a held PUBLICKEY-only record" -- "$CTLSIGN" ver
 has out "trusted through: old.tlv (record 1, SAST)" "matched by serial, issuer and key"
 cd "$T"
 
+# ---- naming what phones hold: one rule for build, check and plan ------------------
+mkdir held && cd held
+newcluster .
+clusterfile 12.5 >cluster.ini
+"$CTLSIGN" build -c cluster.ini --first -o CTLFile.tlv >/dev/null 2>&1 &&
+	"$CTLSIGN" build -c cluster.ini --itl --current CTLFile.tlv -o ITLFile.tlv >/dev/null 2>&1 ||
+	bad "held: cannot build the lists"
+cp CTLFile.tlv other-CTL.tlv
+for cmd in "build -c cluster.ini -o new.tlv" "check -c cluster.ini" \
+	"plan -c cluster.ini --regenerate callmanager@pub"; do
+	verb=${cmd%% *}
+	# shellcheck disable=SC2086
+	expect 2 "$verb: two CTLs named as held" -- "$CTLSIGN" $cmd --current CTLFile.tlv --current other-CTL.tlv
+	has err "\`CTLFile.tlv' and \`other-CTL.tlv' are both CTLs: name one CTL and one ITL" \
+		"$verb: both named"
+	if [ "$verb" != build ]; then   # build's --itl says what to build
+		# shellcheck disable=SC2086
+		expect 3 "$verb: --itl naming a CTL" -- "$CTLSIGN" $cmd --itl CTLFile.tlv
+		has err "\`CTLFile.tlv' (--itl) is a CTL, not an ITL" "$verb: which option, which kind"
+	fi
+	# shellcheck disable=SC2086
+	expect 4 "$verb: a held list that is not there" -- "$CTLSIGN" $cmd --current none.tlv
+	has err "none.tlv" "$verb: the missing list named"
+	has err "(--current names what phones hold" "$verb: and who named it"
+done
+# The cluster file's current-ctl must be a CTL.
+sed -i 's/^release = 12.5$/release = 12.5\ncurrent-ctl = ITLFile.tlv/' cluster.ini
+expect 3 "check: current-ctl naming an ITL" -- "$CTLSIGN" check -c cluster.ini
+has err "/ITLFile.tlv' (current-ctl) is an ITL, not a CTL" "current-ctl: which key, which kind"
+cd "$T"
+
 finish
