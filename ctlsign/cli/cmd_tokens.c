@@ -47,9 +47,7 @@ static struct ctl_mark mark_of(const ctl_file *f, X509 *x)
 
 	if (!f)
 		return m;
-	for (size_t i = 0; i < f->nrec && !m.record; i++)
-		if (ctl_rec_function(&f->rec[i]) == CTL_ROLE_SAST && ctl_record_holds(&f->rec[i], x))
-			m.record = (int)i + 1;
+	m.record = ctl_file_sast_of(f, x) + 1;
 	hs = ctl_hdr_find(f, CTL_H_SERIALNUMBER);
 	m.signer = hs && ctl_cert_is(x, hs->val, hs->len, ctl_tlv_str(ctl_hdr_find(f, CTL_H_CANAME)));
 	return m;

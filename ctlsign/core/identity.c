@@ -412,6 +412,14 @@ bool ctl_record_holds(const ctl_record *r, X509 *cert)
 	return ok;
 }
 
+int ctl_file_sast_of(const ctl_file *f, X509 *cert)
+{
+	for (size_t i = 0; f && i < f->nrec; i++)
+		if (ctl_rec_function(&f->rec[i]) == CTL_ROLE_SAST && ctl_record_holds(&f->rec[i], cert))
+			return (int)i;
+	return -1;
+}
+
 void ctl_cert_describe(X509 *x, char *out, size_t n)
 {
 	ctl_certinfo ci;

@@ -40,6 +40,10 @@ bool ctl_record_consistent(const ctl_record *r, char *why, size_t whysz);
  * must match, and the record's public key, where it carries one, must be
  * the certificate's. */
 bool ctl_record_holds(const ctl_record *r, X509 *cert);
+/* The first SAST record of f holding cert (ctl_record_holds), 0-based; -1
+ * when none does: the one lookup of "is this certificate an eToken or
+ * signer of that list" for tokens --ctl, build and verify. */
+int ctl_file_sast_of(const ctl_file *f, X509 *cert);
 
 /* The certificate's issuer/subject as a name string in CUCM's form, its
  * serial as an unsigned magnitude: see ctl_name_string, ctl_serial_bytes. */
