@@ -6,6 +6,8 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/ctlsign
+LIBDIR ?= $(PREFIX)/lib
+PKGLIBDIR ?= $(LIBDIR)/ctlsign
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 BUILD ?= build
@@ -64,7 +66,22 @@ LIB_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(P11_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-all: $(BUILD)/ctlsign $(if $(MOCK_SRC),$(BUILD)/mock-pkcs11.so)
+# The binary links OpenSSL, json-c, inih and libbsd only. The token code
+# (libp11, p11-kit, PC/SC) and the downloads (libcurl) are two modules it
+# loads for the commands that use them (ctlsign/modules/modload.h): the
+# stubs in ctlsign/modules/ stand in for them. libctlsign.a keeps it all, for
+# the unit tests, the mutation driver and the fuzz targets.
+MOD_TOKEN_SRC = pkcs11/token_libp11.c pkcs11/token_sign.c pkcs11/uri.c pkcs11/pcsc.c
+MOD_NET_SRC = ctlsign/core/fetch_curl.c
+MOD_TOKEN_OBJ = $(MOD_TOKEN_SRC:%.c=$(BUILD)/obj/%.o)
+MOD_NET_OBJ = $(MOD_NET_SRC:%.c=$(BUILD)/obj/%.o)
+STUB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard ctlsign/modules/*.c)))
+BIN_LIB_OBJ = $(filter-out $(MOD_TOKEN_OBJ) $(MOD_NET_OBJ),$(LIB_OBJ))
+BIN_LIBS = $(shell pkg-config --libs openssl json-c inih libbsd 2>/dev/null)
+MODULES = $(BUILD)/ctlsign-token.so $(BUILD)/ctlsign-net.so
+CFLAGS += -fPIC
+
+all: $(BUILD)/ctlsign $(MODULES) $(if $(MOCK_SRC),$(BUILD)/mock-pkcs11.so)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -85,9 +102,26 @@ $(BUILD)/libctlsign.a: $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/ctlsign: $(CLI_OBJ) $(BUILD)/libctlsign.a
+$(BUILD)/libctlsign-bin.a: $(BIN_LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/obj/ctlsign/modules/modload.o: CPPFLAGS += -DCTLSIGN_PKGLIBDIR='"$(PKGLIBDIR)"'
+
+# The modules call back into the binary (ctl_*, exported): -Bsymbolic keeps
+# their calls to their own functions inside them, never to the stubs.
+$(BUILD)/ctlsign: $(CLI_OBJ) $(STUB_OBJ) $(BUILD)/libctlsign-bin.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libctlsign.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol='ctl_*' -o $@ $^ $(BIN_LIBS)
+
+$(BUILD)/ctlsign-token.so: $(MOD_TOKEN_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ \
+		$(shell pkg-config --libs libp11 p11-kit-1 libpcsclite openssl 2>/dev/null)
+
+$(BUILD)/ctlsign-net.so: $(MOD_NET_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(shell pkg-config --libs libcurl 2>/dev/null)
 
 # Criterion unit tests link the core library and the command layer (minus main).
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(filter-out $(BUILD)/obj/ctlsign/cli/main.o,$(CLI_OBJ)) $(BUILD)/libctlsign.a
@@ -161,10 +195,11 @@ bench: deps
 	$(MAKE) all
 	tests/bench.sh $(BUILD)
 
-install: $(BUILD)/ctlsign
+install: $(BUILD)/ctlsign $(MODULES)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/token-profiles \
-		$(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(PKGLIBDIR)
 	install -m 0755 $(BUILD)/ctlsign $(DESTDIR)$(BINDIR)/ctlsign
+	install -m 0644 $(MODULES) $(DESTDIR)$(PKGLIBDIR)/
 	install -m 0644 docs/ctlsign.1 $(DESTDIR)$(MANDIR)/man1/ctlsign.1
 	install -m 0644 token-profiles/*.profile $(DESTDIR)$(DATADIR)/token-profiles/
 	install -m 0644 contrib/bash-completion/ctlsign $(DESTDIR)$(BASHCOMPDIR)/ctlsign

@@ -98,7 +98,7 @@ want=$(cd "$ROOT" && { [ -e .git ] && git describe --tags --dirty 2>/dev/null | 
 expect 0 "--version" -- "$CTLSIGN" --version
 check "--version: ctlsign $want" -- test "$(head -1 "$T/out")" = "ctlsign $want"
 has out "^OpenSSL $(openssl version | awk '{print $2}') (built with " "--version: OpenSSL at run time"
-has out "^libcurl $(pkg-config --modversion libcurl) (built with " "--version: libcurl"
+has out "^libcurl $(pkg-config --modversion libcurl) (built with)" "--version: libcurl"
 has out "^libp11 $(pkg-config --modversion libp11) (built with)" "--version: libp11"
 has out "^p11-kit $(pkg-config --modversion p11-kit-1) (built with)" "--version: p11-kit"
 check "man page .TH carries the changelog's version" -- \
