@@ -185,9 +185,9 @@ static void print_record(const ctl_record *r, int idx, const char *kind,
 					 t->val[3]);
 			break;
 		case CTL_R_PUBLICKEY:
-			if (lng && r->cert) {
+			if (lng && ctl_rec_cert(r)) {
 				ctl_certinfo ci;
-				if (!ctl_certinfo_get(r->cert, &ci, NULL)) {
+				if (!ctl_certinfo_get(ctl_rec_cert(r), &ci, NULL)) {
 					snprintf(v, sizeof(v), "%s %d", ci.key_type, ci.key_bits);
 					ctl_certinfo_free(&ci);
 				}
@@ -198,9 +198,9 @@ static void print_record(const ctl_record *r, int idx, const char *kind,
 		}
 		row(t->tag, name ? name : "UNKNOWN", t->len, v);
 	}
-	if (lng && r->cert) {
+	if (lng && ctl_rec_cert(r)) {
 		ctl_certinfo ci;
-		if (!ctl_certinfo_get(r->cert, &ci, NULL)) {
+		if (!ctl_certinfo_get(ctl_rec_cert(r), &ci, NULL)) {
 			char a[32], b[32];
 			iso_utc(ci.not_before, a, sizeof(a));
 			iso_utc(ci.not_after, b, sizeof(b));

@@ -12,6 +12,11 @@
 
 ctl_status load_file(const char *path, loaded *L)
 {
+	return load_file_ex(path, 0, L);
+}
+
+ctl_status load_file_ex(const char *path, unsigned parse_flags, loaded *L)
+{
 	memset(L, 0, sizeof(*L));
 	L->path = path;
 	ctl_err_clear(&L->err);
@@ -19,7 +24,8 @@ ctl_status load_file(const char *path, loaded *L)
 		return L->err.status;
 	if (strcmp(path, "-") != 0 && stat(path, &L->st) == 0)
 		L->have_st = true;
-	return ctl_parse(L->buf, L->len, &L->f, &L->err);
+	/* L->buf lives as long as L->f: no copy of the file. */
+	return ctl_parse_ex(L->buf, L->len, parse_flags | CTL_PARSE_BORROW, &L->f, &L->err);
 }
 
 void load_free(loaded *L)
@@ -179,7 +185,7 @@ static json_object *record_json(const ctl_record *r, int idx, const ctl_verify_r
 	if (t)
 		snprintf(buf, sizeof(buf), "%u.%u.%u.%u", t->val[0], t->val[1], t->val[2], t->val[3]);
 	json_object_object_add(o, "ipv4", t ? json_object_new_string(buf) : NULL);
-	json_object_object_add(o, "certificate", r->cert ? cert_json(r->cert, now) : NULL);
+	json_object_object_add(o, "certificate", ctl_rec_cert(r) ? cert_json(ctl_rec_cert(r), now) : NULL);
 	json_object_object_add(o, "signed_this_file",
 			       fn == CTL_ROLE_SAST
 				       ? json_object_new_boolean(v && v->valid && v->signer_record == idx)

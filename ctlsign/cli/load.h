@@ -21,6 +21,9 @@ typedef struct loaded {
 
 /* Read and parse. Returns CTL_OK, or the status of the failure (err set). */
 ctl_status load_file(const char *path, loaded *L);
+/* The same with ctl_parse_ex() flags: CTL_PARSE_LAZY for a command that
+ * needs only some certificates (verify: the signer's). */
+ctl_status load_file_ex(const char *path, unsigned parse_flags, loaded *L);
 void load_free(loaded *L);
 
 /* "CTL"/"ITL": from FILENAME when parsed, else from the file's name. */

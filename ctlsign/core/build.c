@@ -100,10 +100,10 @@ ctl_status ctl_spec_add_raw(ctl_spec *s, const ctl_record *r, const uint8_t *byt
 	ctl_entry *e;
 	ctl_status rc;
 
-	if (r->cert && !X509_up_ref(r->cert))
+	if (ctl_rec_cert(r) && !X509_up_ref(ctl_rec_cert(r)))
 		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 	if ((rc = ctl_spec_add(s, ctl_rec_function(r), dns ? ctl_tlv_str(dns) : NULL,
-			       ip && ip->len == 4 ? ip->val : NULL, r->cert, false, source, err)))
+			       ip && ip->len == 4 ? ip->val : NULL, ctl_rec_cert(r), false, source, err)))
 		return rc;
 	e = &s->e[s->n - 1];
 	e->token = ctl_rec_function(r) == CTL_ROLE_SAST && !(dns && ctl_tlv_str(dns)[0]);

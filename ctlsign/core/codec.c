@@ -12,23 +12,17 @@ static unsigned be16(const uint8_t *p)
 	return ((unsigned)p[0] << 8) | p[1];
 }
 
-static void tlv_free(ctl_tlv *t, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(t[i].val);
-	free(t);
-}
-
 void ctl_free(ctl_file *f)
 {
 	if (!f)
 		return;
-	tlv_free(f->hdr, f->nhdr);
+	free(f->hdr);
 	for (size_t i = 0; i < f->nrec; i++) {
-		tlv_free(f->rec[i].tlv, f->rec[i].ntlv);
-		X509_free(f->rec[i].cert);
+		free(f->rec[i].tlv);
+		X509_free(f->rec[i].cert_cache);
 	}
 	free(f->rec);
+	free(f->bytes);
 	free(f);
 }
 
@@ -268,11 +262,8 @@ static ctl_status parse_header(const uint8_t *buf, size_t len, ctl_file *f, ctl_
 		if (check_value(header_size(tag), buf + off + 3, l, (long)off, tag, 0,
 				hname(tag), err))
 			return err->status;
-		if (l) {
-			if (!(t->val = malloc(l)))
-				goto oom;
-			memcpy(t->val, buf + off + 3, l);
-		}
+		if (l)
+			t->val = buf + off + 3;
 		if (tag == CTL_H_HEADERLENGTH) {
 			hdrlen = be16(t->val);
 			if (hdrlen < end)
@@ -341,13 +332,45 @@ X509 *ctl_der_cert(const uint8_t *p, size_t len)
 	return x;
 }
 
+ctl_status ctl_rec_cert_get(const ctl_record *r, X509 **out, ctl_err *err)
+{
+	/* The decoded form is a cache, not part of the record's value: filled
+	 * through a const reader. */
+	ctl_record *w = (ctl_record *)r;
+	const ctl_tlv *t = ctl_rec_find(r, CTL_R_CERTIFICATE);
+
+	*out = NULL;
+	if (!t)
+		return CTL_OK;
+	if (!r->cert_tried) {
+		w->cert_tried = true;
+		w->cert_cache = ctl_der_cert(t->val, t->len);
+		ERR_clear_error();
+	}
+	if (!(*out = r->cert_cache))
+		return ctl_err_set(err, CTL_E_MALFORMED, (long)t->off, CTL_R_CERTIFICATE, r->idx,
+				   "CERTIFICATE (%u bytes) is not exactly one DER X.509 certificate",
+				   t->len);
+	return CTL_OK;
+}
+
+X509 *ctl_rec_cert(const ctl_record *r)
+{
+	X509 *x;
+
+	ctl_rec_cert_get(r, &x, NULL);
+	return x;
+}
+
 static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int idx,
-			       ctl_record *r, ctl_err *err)
+			       bool lazy, ctl_record *r, ctl_err *err)
 {
 	size_t cap = 0, end, p;
 	unsigned char seen[CTL_TAG_MAX + 1] = {0};
+	X509 *x;
 
 	r->off = off;
+	r->idx = idx;
 	if (len - off < 5)
 		return ctl_err_set(err, CTL_E_MALFORMED, (long)off, buf[off], idx,
 				   "truncated record: RECORDLENGTH needs 5 bytes, only %zu remain",
@@ -390,17 +413,14 @@ static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int i
 		t->tag = (uint8_t)tag;
 		t->len = (uint16_t)l;
 		t->kind = CTL_TLV_PLAIN;
-		if (l) {
-			if (!(t->val = malloc(l)))
-				return ctl_err_set(err, CTL_E_INTERNAL, (long)p, -1, idx, "out of memory");
-			memcpy(t->val, buf + p + 3, l);
-		}
-		if (tag == CTL_R_CERTIFICATE && !(r->cert = ctl_der_cert(t->val, l))) {
-			ERR_clear_error();
+		if (l)
+			t->val = buf + p + 3;
+		if (tag == CTL_R_CERTIFICATE && !lazy && ctl_rec_cert_get(r, &x, err))
+			return err->status;
+		if (tag == CTL_R_CERTIFICATE && lazy && !ctl_der_cert_shape(t->val, l, NULL))
 			return ctl_err_set(err, CTL_E_MALFORMED, (long)p, (int)tag, idx,
 					   "CERTIFICATE (%u bytes) is not exactly one DER X.509 certificate",
 					   l);
-		}
 		p += CTL_TLV_HDR + l;
 	}
 	if (!seen[CTL_R_FUNCTION])
@@ -410,6 +430,12 @@ static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int i
 }
 
 ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *err)
+{
+	return ctl_parse_ex(buf, len, 0, out, err);
+}
+
+ctl_status ctl_parse_ex(const uint8_t *buf, size_t len, unsigned flags, ctl_file **out,
+			ctl_err *err)
 {
 	ctl_file *f;
 	size_t off, cap = 0;
@@ -423,6 +449,15 @@ ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *er
 	if (!(f = calloc(1, sizeof(*f))))
 		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 	f->size = len;
+	if (!(flags & CTL_PARSE_BORROW)) {
+		if (!(f->bytes = malloc(len ? len : 1))) {
+			free(f);
+			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		}
+		if (len)
+			memcpy(f->bytes, buf, len);
+		buf = f->bytes;
+	}
 	if (parse_header(buf, len, f, err))
 		goto fail;
 	for (off = f->header_length; off < len;) {
@@ -445,7 +480,8 @@ ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *er
 		}
 		memset(&f->rec[f->nrec], 0, sizeof(ctl_record));
 		f->nrec++;
-		if (parse_record(buf, len, off, (int)f->nrec, &f->rec[f->nrec - 1], err))
+		if (parse_record(buf, len, off, (int)f->nrec, flags & CTL_PARSE_LAZY,
+				 &f->rec[f->nrec - 1], err))
 			goto fail;
 		off += f->rec[f->nrec - 1].len;
 	}

@@ -269,8 +269,8 @@ EVP_PKEY *ctl_record_pubkey(const ctl_record *r, bool *owned)
 	EVP_PKEY *pk;
 
 	*owned = false;
-	if (r->cert)
-		return X509_get0_pubkey(r->cert);
+	if (ctl_rec_cert(r))
+		return X509_get0_pubkey(ctl_rec_cert(r));
 	if (!(pkt = ctl_rec_find(r, CTL_R_PUBLICKEY)) || !pkt->len)
 		return NULL;
 	p = pkt->val;
@@ -359,9 +359,9 @@ bool ctl_record_consistent(const ctl_record *r, char *why, size_t whysz)
 	size_t sn = 0;
 	bool ok;
 
-	if (!r->cert)
+	if (!ctl_rec_cert(r))
 		return true;
-	s = ctl_serial_bytes(r->cert, &sn);
+	s = ctl_serial_bytes(ctl_rec_cert(r), &sn);
 	ok = s && rs && ctl_serial_eq(rs->val, rs->len, s, sn);
 	free(s);
 	if (!ok) {
@@ -369,7 +369,7 @@ bool ctl_record_consistent(const ctl_record *r, char *why, size_t whysz)
 			snprintf(why, whysz, "its SERIALNUMBER is not its CERTIFICATE's serial");
 		return false;
 	}
-	if (pkt && !pubkey_tlv_matches(pkt, r->cert)) {
+	if (pkt && !pubkey_tlv_matches(pkt, ctl_rec_cert(r))) {
 		if (why)
 			snprintf(why, whysz, "its PUBLICKEY is not its CERTIFICATE's key");
 		return false;
@@ -404,9 +404,9 @@ bool ctl_record_holds(const ctl_record *r, X509 *cert)
 	if (!cert || !rs || !ctl_cert_is(cert, rs->val, rs->len,
 					 ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME))))
 		return false;
-	if (r->cert)
-		return X509_get0_pubkey(r->cert) &&
-		       EVP_PKEY_eq(X509_get0_pubkey(r->cert), X509_get0_pubkey(cert)) == 1;
+	if (ctl_rec_cert(r))
+		return X509_get0_pubkey(ctl_rec_cert(r)) &&
+		       EVP_PKEY_eq(X509_get0_pubkey(ctl_rec_cert(r)), X509_get0_pubkey(cert)) == 1;
 	if (!ctl_rec_find(r, CTL_R_PUBLICKEY))
 		return true;   /* nothing more to confirm with */
 	pk = ctl_record_pubkey(r, &owned);

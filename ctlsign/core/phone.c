@@ -82,14 +82,14 @@ ctl_status ctl_tvs_view_add_file(ctl_tvs_view *v, const ctl_file *f, ctl_err *er
 		int role = ctl_rec_function(r);
 		ctl_status rc;
 
-		if (!r->cert)
+		if (!ctl_rec_cert(r))
 			continue;
 		if (role == CTL_ROLE_TVS)
-			rc = ctl_tvs_view_add(v, true, r->cert,
+			rc = ctl_tvs_view_add(v, true, ctl_rec_cert(r),
 					      ctl_tlv_str(ctl_rec_find(r, CTL_R_DNSNAME)), err);
 		else if (role == CTL_ROLE_SAST || role == CTL_ROLE_CCM || role == CTL_ROLE_TFTP ||
 			 role == CTL_ROLE_CCM_TFTP)
-			rc = ctl_tvs_view_add(v, false, r->cert, NULL, err);
+			rc = ctl_tvs_view_add(v, false, ctl_rec_cert(r), NULL, err);
 		else
 			continue;
 		if (rc)

@@ -154,9 +154,9 @@ Test(codec, parse_serialize_parse_is_stable)
 		for (size_t i = 0; i < f->nrec; i++) {
 			cr_assert_eq(g->rec[i].ntlv, f->rec[i].ntlv);
 			cr_assert_eq(g->rec[i].len, f->rec[i].len);
-			cr_assert_eq(!!g->rec[i].cert, !!f->rec[i].cert);
-			if (f->rec[i].cert)
-				cr_assert_eq(X509_cmp(g->rec[i].cert, f->rec[i].cert), 0);
+			cr_assert_eq(!!ctl_rec_cert(&g->rec[i]), !!ctl_rec_cert(&f->rec[i]));
+			if (ctl_rec_cert(&f->rec[i]))
+				cr_assert_eq(X509_cmp(ctl_rec_cert(&g->rec[i]), ctl_rec_cert(&f->rec[i])), 0);
 			for (size_t j = 0; j < f->rec[i].ntlv; j++) {
 				cr_assert_eq(g->rec[i].tlv[j].tag, f->rec[i].tlv[j].tag);
 				cr_assert_eq(g->rec[i].tlv[j].len, f->rec[i].tlv[j].len);
@@ -748,10 +748,10 @@ Test(codec, blanked_record_parses)
 	ctl_file *f = parse_ok(p, len, "ctl-blanked");
 
 	cr_assert_eq(f->nrec, 3);
-	cr_assert_not_null(f->rec[0].cert);
+	cr_assert_not_null(ctl_rec_cert(&f->rec[0]));
 	for (size_t i = 1; i < 3; i++) {
 		const ctl_record *r = &f->rec[i];
-		cr_assert_null(r->cert);
+		cr_assert_null(ctl_rec_cert(r));
 		cr_assert_eq(r->ntlv, 4);
 		cr_assert_eq(r->len, 5 + 8 + 5 + 7, "blanked record is %u bytes", r->len);
 		cr_assert_eq(ctl_rec_function(r), CTL_ROLE_CCM_TFTP);
@@ -828,8 +828,8 @@ Test(codec, records_in_any_tag_order)
 		cr_assert_str_eq(ctl_tlv_str(ctl_rec_find(&f->rec[0], CTL_R_SUBJECTNAME)), "CN=s");
 		cr_assert_str_eq(ctl_tlv_str(ctl_rec_find(&f->rec[0], CTL_R_DNSNAME)), "host");
 		cr_assert_eq(ctl_rec_find(&f->rec[0], CTL_R_SERIALNUMBER)->val[2], 3);
-		cr_assert_not_null(f->rec[0].cert);
-		cr_assert_eq(!!f->rec[1].cert, order[0] != 9);
+		cr_assert_not_null(ctl_rec_cert(&f->rec[0]));
+		cr_assert_eq(!!ctl_rec_cert(&f->rec[1]), order[0] != 9);
 		assert_roundtrip(b.p, b.n, f, "shuffled record");
 		ctl_free(f);
 	}
@@ -990,7 +990,7 @@ Test(codec, certificate_not_der_or_with_trailing_garbage)
 		fx_tlv(&b, 9, der, derlen);
 		fx_rec_end(&b, r);
 		f = parse_ok(b.p, b.n, "good certificate");
-		cr_assert_not_null(f->rec[0].cert);
+		cr_assert_not_null(ctl_rec_cert(&f->rec[0]));
 		ctl_free(f);
 	}
 	free(more);
@@ -1373,12 +1373,12 @@ Test(codec, record_names_match_certificates)
 			char hex[256];
 			const ctl_tlv *sn = ctl_rec_find(r, CTL_R_SERIALNUMBER);
 
-			if (!r->cert)
+			if (!ctl_rec_cert(r))
 				continue;
 			/* ctl-token-oldnames' first record has hand-written old-style names. */
 			if (strcmp(*n, "ctl-token-oldnames.tlv") == 0 && i == 0)
 				continue;
-			cr_assert_eq(ctl_certinfo_get(r->cert, &ci, &e), CTL_OK);
+			cr_assert_eq(ctl_certinfo_get(ctl_rec_cert(r), &ci, &e), CTL_OK);
 			cr_assert_str_eq(ci.subject, ctl_tlv_str(ctl_rec_find(r, CTL_R_SUBJECTNAME)),
 					 "%s rec %zu", *n, i + 1);
 			cr_assert_str_eq(ci.issuer, ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME)),
