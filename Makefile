@@ -72,12 +72,16 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 # stubs in ctlsign/modules/ stand in for them. libctlsign.a keeps it all, for
 # the unit tests, the mutation driver and the fuzz targets.
 MOD_TOKEN_SRC = pkcs11/token_libp11.c pkcs11/token_sign.c pkcs11/uri.c pkcs11/pcsc.c
-MOD_NET_SRC = ctlsign/core/fetch_curl.c
+MOD_NET_SRC = ctlsign/core/fetch_curl.c ctlsign/core/peer.c
 MOD_TOKEN_OBJ = $(MOD_TOKEN_SRC:%.c=$(BUILD)/obj/%.o)
 MOD_NET_OBJ = $(MOD_NET_SRC:%.c=$(BUILD)/obj/%.o)
 STUB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard ctlsign/modules/*.c)))
 BIN_LIB_OBJ = $(filter-out $(MOD_TOKEN_OBJ) $(MOD_NET_OBJ),$(LIB_OBJ))
-BIN_LIBS = $(shell pkg-config --libs openssl json-c inih libbsd 2>/dev/null)
+# inih and libbsd (readpassphrase) are a few kilobytes used by few commands:
+# linked in, they cost nothing at start (each library mapped costs about as
+# much as verifying a small list; docs/benchmarks.md).
+BIN_LIBS = $(shell pkg-config --libs libcrypto json-c 2>/dev/null) \
+	-Wl,-Bstatic $(shell pkg-config --libs --static inih libbsd 2>/dev/null) -Wl,-Bdynamic
 MODULES = $(BUILD)/ctlsign-token.so $(BUILD)/ctlsign-net.so
 CFLAGS += -fPIC
 
@@ -121,7 +125,7 @@ $(BUILD)/ctlsign-token.so: $(MOD_TOKEN_OBJ)
 
 $(BUILD)/ctlsign-net.so: $(MOD_NET_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(shell pkg-config --libs libcurl 2>/dev/null)
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(shell pkg-config --libs libcurl openssl 2>/dev/null)
 
 # Criterion unit tests link the core library and the command layer (minus main).
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(filter-out $(BUILD)/obj/ctlsign/cli/main.o,$(CLI_OBJ)) $(BUILD)/libctlsign.a

@@ -827,8 +827,10 @@ static int sign_and_write(struct build *b)
 	cli_undo_write_on_signals();
 	if (ctl_write_atomic(b->output, b->file, b->flen, &wo, &err))
 		return report(b->output, &err);
-	/* ctl_build parsed and verified it already: this cannot fail but for memory. */
-	if (ctl_parse(b->file, b->flen, &built, &err))
+	/* ctl_build parsed and verified it already: this cannot fail but for
+	 * memory. Only for what is printed, and certificates only as needed. */
+	if ((b->json || !cli_quiet) &&
+	    ctl_parse_ex(b->file, b->flen, CTL_PARSE_BORROW | CTL_PARSE_LAZY, &built, &err))
 		built = NULL;
 	if (b->json)
 		print_json(b, built);

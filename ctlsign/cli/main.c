@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (!strcmp(argv[1], verbs[i].name)) {
 			if (!verbs[i].tls)
-				OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+				OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
 			return verbs[i].fn(argc - 1, argv + 1);
 		}
 		names[i] = verbs[i].name;

@@ -626,14 +626,18 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 		goto out;
 	}
 
-	/* What phones will do with it: parse and verify, or nothing leaves. */
-	if (ctl_parse(file.p, file.n, &check, err)) {
+	/* What phones will do with it: parse and verify, or nothing leaves.
+	 * The certificates are this build's own encodings of certificates it
+	 * decoded: the signer's is decoded again by the verification. */
+	if (ctl_parse_ex(file.p, file.n, CTL_PARSE_BORROW | CTL_PARSE_LAZY, &check, err)) {
 		char m[CTL_ERR_MSG];
 		snprintf(m, sizeof(m), "%s", err->msg);
 		rc = ctl_err_set(err, CTL_E_INTERNAL, err->offset, err->tag, err->record,
 				 "the built file does not parse: %s", m);
 		goto out;
 	}
+	if ((size_t)signer_idx < check->nrec)
+		ctl_rec_cert_adopt(&check->rec[signer_idx], signer->cert);
 	if (ctl_verify(file.p, file.n, check, NULL, s->now, &vr, err) ||
 	    vr.signer_record != signer_idx + 1) {
 		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1,

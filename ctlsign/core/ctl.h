@@ -74,6 +74,10 @@ X509 *ctl_rec_cert(const ctl_record *r);
 /* The same, a certificate that does not decode being CTL_E_MALFORMED at its
  * offset (*out NULL). A record without CERTIFICATE: CTL_OK, *out NULL. */
 ctl_status ctl_rec_cert_get(const ctl_record *r, X509 **out, ctl_err *err);
+/* A certificate decoded already (a builder's own): the record takes a
+ * reference when its CERTIFICATE is exactly x's DER and it has decoded
+ * none yet. False, and nothing changed, otherwise. */
+bool ctl_rec_cert_adopt(ctl_record *r, X509 *x);
 
 /* A certificate's DER shape, checked without decoding it: one SEQUENCE
  * filling len exactly, of tbsCertificate (version, serial, algorithm,
@@ -82,6 +86,10 @@ ctl_status ctl_rec_cert_get(const ctl_record *r, X509 **out, ctl_err *err);
  * down. *not_after (may be NULL): the validity's end, (time_t)-1 when it
  * does not read as a UTCTime or GeneralizedTime. */
 bool ctl_der_cert_shape(const uint8_t *p, size_t len, time_t *not_after);
+/* An RSAPublicKey (PKCS #1) in DER, the one encoding of its key: then a
+ * certificate's subjectPublicKey bits are the PUBLICKEY a record carries,
+ * without encoding the key again. */
+bool ctl_der_rsa_pubkey_canonical(const uint8_t *p, size_t len);
 /* Emit the file as it is (no recomputation). *out is malloc'd. */
 ctl_status ctl_serialize(const ctl_file *f, uint8_t **out, size_t *outlen, ctl_err *err);
 void ctl_free(ctl_file *f);

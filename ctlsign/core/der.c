@@ -156,3 +156,39 @@ bool ctl_der_cert_shape(const uint8_t *p, size_t len, time_t *not_after)
 		*not_after = der_time(&t2);
 	return true;
 }
+
+/* The header size DER gives a value of n bytes: lengths in the fewest bytes. */
+static size_t der_hdr_size(size_t n)
+{
+	size_t k = 0;
+
+	if (n < 0x80)
+		return 2;
+	for (; n; n >>= 8)
+		k++;
+	return 2 + k;
+}
+
+/* A positive INTEGER in its one DER form: no leading 00 it does not need. */
+static bool der_uint_canonical(const uint8_t *start, const struct der *d)
+{
+	return d->tag == 0x02 && (size_t)(d->v - start) == der_hdr_size(d->n) && d->n > 0 &&
+	       !(d->v[0] & 0x80) && !(d->n > 1 && d->v[0] == 0 && !(d->v[1] & 0x80));
+}
+
+bool ctl_der_rsa_pubkey_canonical(const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len, *q, *qend, *s;
+	struct der seq, n, e;
+
+	if (!p || !der_next(&p, end, &seq) || p != end || seq.tag != 0x30 ||
+	    (size_t)(seq.v - (end - len)) != der_hdr_size(seq.n))
+		return false;
+	q = seq.v;
+	qend = seq.v + seq.n;
+	s = q;
+	if (!der_next(&q, qend, &n) || !der_uint_canonical(s, &n))
+		return false;
+	s = q;
+	return der_next(&q, qend, &e) && der_uint_canonical(s, &e) && q == qend;
+}

@@ -95,6 +95,9 @@ typedef struct ctl_peer {
  * connect, timeout, not TLS); CTL_E_INTERNAL. Free with ctl_peer_free. */
 ctl_status ctl_peer_certs(const char *host, unsigned port, long timeout_ms, ctl_peer *out,
 			  ctl_err *err);
+/* Set OpenSSL's TLS up now (on the main thread, before handshakes run in
+ * threads). CTL_E_INTERNAL. */
+ctl_status ctl_peer_init(ctl_err *err);
 void ctl_peer_free(ctl_peer *p);
 
 /* The certificate is self-signed: its issuer is its subject and its own key

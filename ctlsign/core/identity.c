@@ -294,6 +294,20 @@ ctl_status ctl_pubkey_bytes(X509 *x, uint8_t **out, size_t *n, ctl_err *err)
 	if (!pk)
 		return ctl_err_ssl(err, CTL_E_MALFORMED, "cannot read the certificate's public key");
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
+		const ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(x);
+
+		/* The certificate's own bytes when they are the key's DER (an
+		 * encoder costs as much as decoding the whole certificate). */
+		if (bits && ASN1_STRING_length(bits) > 0 &&
+		    (!(bits->flags & ASN1_STRING_FLAG_BITS_LEFT) || !(bits->flags & 7)) &&
+		    ctl_der_rsa_pubkey_canonical(ASN1_STRING_get0_data(bits),
+						 (size_t)ASN1_STRING_length(bits))) {
+			*n = (size_t)ASN1_STRING_length(bits);
+			if (!(*out = malloc(*n)))
+				return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+			memcpy(*out, ASN1_STRING_get0_data(bits), *n);
+			return CTL_OK;
+		}
 		if ((len = i2d_PublicKey(pk, &p)) <= 0)
 			return ctl_err_ssl(err, CTL_E_INTERNAL, "cannot encode the RSA public key");
 		*out = malloc((size_t)len);
