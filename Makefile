@@ -85,7 +85,7 @@ BIN_LIBS = $(shell pkg-config --libs libcrypto json-c 2>/dev/null) \
 MODULES = $(BUILD)/ctlsign-token.so $(BUILD)/ctlsign-net.so
 CFLAGS += -fPIC
 
-all: $(BUILD)/ctlsign $(MODULES) $(if $(MOCK_SRC),$(BUILD)/mock-pkcs11.so)
+all: $(BUILD)/ctlsign $(MODULES) $(if $(MOCK_SRC),$(BUILD)/mock-pkcs11.so) $(BUILD)/bench-walk
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -135,6 +135,11 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(filter-out $(BUILD)/obj/ctlsign/cli/main.o,$(
 # The mutation suite's in-process driver (tests/e2e/mutate.sh), linked like
 # the binary so that it can never drift from the library's dependencies.
 $(BUILD)/mutate-driver: $(BUILD)/obj/tests/e2e/mutate_driver.o $(BUILD)/libctlsign.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The structure-only parse against SHA-1, for tests/bench.sh.
+$(BUILD)/bench-walk: $(BUILD)/obj/tests/bench_walk.o $(BUILD)/libctlsign.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

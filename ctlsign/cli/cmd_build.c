@@ -495,7 +495,9 @@ static int take_held(struct build *b, const char *path, const char *from, int wa
 	struct held_file tmp = {.set = true, .from = from};
 	struct held_file *slot;
 
-	if (load_file(path, &tmp.L)) {
+	/* Certificates are decoded as the checks ask for them: the phones'
+	 * anchors and TVS view, what a summary or --json prints. */
+	if (load_file_ex(path, CTL_PARSE_LAZY, &tmp.L)) {
 		int rc = report(path, &tmp.L.err);
 		msg_error("(%s names what phones hold; it must be a readable CTL or ITL)", from);
 		load_free(&tmp.L);
@@ -546,7 +548,7 @@ static int find_held(struct build *b)
 	if (!mine->set && !b->first && lstat(b->output, &st) == 0 && S_ISREG(st.st_mode)) {
 		loaded probe;
 
-		if (load_file(b->output, &probe)) {
+		if (load_file_ex(b->output, CTL_PARSE_LAZY, &probe)) {
 			int prc = report(b->output, &probe.err);
 			msg_error("`%s' exists but cannot be read as a %s, so what phones hold is not "
 				  "known: name it with --current FILE, or move it away and say --first "

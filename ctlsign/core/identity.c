@@ -408,6 +408,23 @@ bool ctl_cert_is(X509 *cert, const uint8_t *serial, size_t sn, const char *issue
 	return ok;
 }
 
+/* The record's CERTIFICATE is exactly cert's DER (its kept encoding: no
+ * decoding of the record's). */
+static bool same_der(const ctl_record *r, X509 *cert)
+{
+	const ctl_tlv *ct = ctl_rec_find(r, CTL_R_CERTIFICATE);
+	unsigned char *der = NULL;
+	int n;
+	bool same;
+
+	if (!ct)
+		return false;
+	n = i2d_X509(cert, &der);
+	same = n > 0 && (size_t)n == ct->len && !memcmp(der, ct->val, ct->len);
+	OPENSSL_free(der);
+	return same;
+}
+
 bool ctl_record_holds(const ctl_record *r, X509 *cert)
 {
 	const ctl_tlv *rs = ctl_rec_find(r, CTL_R_SERIALNUMBER);
@@ -418,6 +435,8 @@ bool ctl_record_holds(const ctl_record *r, X509 *cert)
 	if (!cert || !rs || !ctl_cert_is(cert, rs->val, rs->len,
 					 ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME))))
 		return false;
+	if (same_der(r, cert))
+		return true;
 	if (ctl_rec_cert(r))
 		return X509_get0_pubkey(ctl_rec_cert(r)) &&
 		       EVP_PKEY_eq(X509_get0_pubkey(ctl_rec_cert(r)), X509_get0_pubkey(cert)) == 1;
