@@ -228,11 +228,11 @@ int show_main(int argc, char **argv)
 	const char *trust_path = NULL;
 	ctl_trust *trust = NULL;
 	ctl_verify_result vr;
-	ctl_err err;
+	ctl_err err, cerr;
 	loaded L;
 	int c, rc;
 	time_t now = time(NULL);
-	ctl_status st, vst;
+	ctl_status st, vst, cst = CTL_OK;
 
 	optind = 1;
 	opterr = 0;
@@ -254,7 +254,8 @@ int show_main(int argc, char **argv)
 	if (trust_path && ctl_trust_load(trust_path, &trust, &err))
 		return report(trust_path, &err);
 
-	st = load_file(argv[optind], &L);
+	/* Certificates decoded one record at a time, as they are printed. */
+	st = load_file_ex(argv[optind], CTL_PARSE_LAZY, &L);
 	if (st && !L.buf) {
 		rc = report(L.path, &L.err);
 		if (!json) {
@@ -275,8 +276,8 @@ int show_main(int argc, char **argv)
 	}
 	rc = exit_code_for(vst);
 	if (json) {
-		json_object *o = describe_json(&L, &vr, vst, now);
-		json_print(o);
+		json_object *o = describe_json(&L, &vr, vst);
+		cst = describe_print(o, &L, &vr, now, &cerr);
 		json_object_put(o);
 	} else {
 		const char *kind = load_kind(&L);
@@ -301,8 +302,15 @@ int show_main(int argc, char **argv)
 		printf("\nParse %s File\n----------------\n\n", kind);
 		print_header(L.f, lng);
 		for (size_t i = 0; i < L.f->nrec; i++) {
+			ctl_record *r = &L.f->rec[i];
+			X509 *x;
+
+			if (ctl_rec_cert_get(r, &x, cst ? NULL : &cerr))
+				cst = cerr.status;
 			putchar('\n');
-			print_record(&L.f->rec[i], (int)i + 1, kind, &vr, lng, now);
+			print_record(r, (int)i + 1, kind, &vr, lng, now);
+			if (r->cert_cache != vr.signer_cert)
+				ctl_rec_cert_release(r);
 		}
 		putchar('\n');
 		if (vst == CTL_OK) {
@@ -319,6 +327,10 @@ int show_main(int argc, char **argv)
 	}
 	if (vst)
 		report(L.path, &err);
+	/* Every certificate is decoded: one that does not is malformed input,
+	 * as a list that does not parse. */
+	if (cst)
+		rc = report(L.path, &cerr);
 out:
 	load_free(&L);
 	ctl_trust_free(trust);

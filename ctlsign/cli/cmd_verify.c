@@ -267,9 +267,11 @@ int verify_main(int argc, char **argv)
 			else
 				rc = EXIT_VERIFY;
 			if (!quiet && json) {
-				json_object *o = describe_json(&L, &vr, vst, vo.now);
+				json_object *o = describe_json(&L, &vr, vst);
+				ctl_err cerr;
+
 				json_object_object_add(o, "phones", verdict_json(&pr));
-				json_print(o);
+				describe_print(o, &L, &vr, vo.now, &cerr);
 				json_object_put(o);
 			}
 			if (!quiet && !json) {
@@ -299,8 +301,13 @@ int verify_main(int argc, char **argv)
 	if (quiet)
 		goto out;
 	if (json) {
-		json_object *o = describe_json(&L, &vr, vst, vo.now);
-		json_print(o);
+		json_object *o = describe_json(&L, &vr, vst);
+		ctl_err cerr;
+
+		/* Only the signer's certificate counts for verify: another that
+		 * does not decode is "certificate": null, as verify's text says
+		 * nothing of it. */
+		describe_print(o, &L, &vr, vo.now, &cerr);
 		json_object_put(o);
 	}
 	if (vst != CTL_OK) {

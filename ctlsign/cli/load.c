@@ -79,6 +79,7 @@ void json_print(json_object *o)
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+
 json_object *json_text(const char *s)
 {
 	char *t = text_dup(s, true);
@@ -194,8 +195,62 @@ static json_object *record_json(const ctl_record *r, int idx, const ctl_verify_r
 	return o;
 }
 
-json_object *describe_json(const loaded *L, const ctl_verify_result *v,
-			   ctl_status vst, time_t now)
+#define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+/* Where describe_json leaves the records for describe_print. A raw newline
+ * is never inside a JSON string: "\n  \"records\": " is that top-level key. */
+#define RECORDS_MARK "(records)"
+#define RECORDS_KEY "\n  \"records\": \"" RECORDS_MARK "\""
+
+/* s with every newline followed by indent: a value printed alone, put at a
+ * deeper level of the document. */
+static void put_indented(const char *s, const char *indent)
+{
+	const char *nl;
+
+	while ((nl = strchr(s, '\n'))) {
+		fwrite(s, 1, (size_t)(nl - s) + 1, stdout);
+		fputs(indent, stdout);
+		s = nl + 1;
+	}
+	fputs(s, stdout);
+}
+
+ctl_status describe_print(json_object *root, loaded *L, const ctl_verify_result *v, time_t now,
+			  ctl_err *err)
+{
+	const char *s = json_object_to_json_string_ext(root, JSON_FLAGS);
+	const char *at = strstr(s, RECORDS_KEY);
+	ctl_status st = CTL_OK;
+
+	ctl_err_clear(err);
+	if (!at) {
+		puts(s);
+		return CTL_OK;
+	}
+	/* json-c's layout of an array of objects, two levels down. */
+	fwrite(s, 1, (size_t)(at - s) + strlen("\n  \"records\": "), stdout);
+	fputs(L->f->nrec ? "[" : "[\n  ]", stdout);
+	for (size_t i = 0; i < L->f->nrec; i++) {
+		ctl_record *r = &L->f->rec[i];
+		json_object *o;
+		X509 *x;
+
+		if (ctl_rec_cert_get(r, &x, st ? NULL : err))
+			st = err->status;
+		o = record_json(r, (int)i + 1, v, now);
+		fputs(i ? ",\n    " : "\n    ", stdout);
+		put_indented(json_object_to_json_string_ext(o, JSON_FLAGS), "    ");
+		json_object_put(o);
+		if (!v || r->cert_cache != v->signer_cert)
+			ctl_rec_cert_release(r);
+	}
+	if (L->f->nrec)
+		fputs("\n  ]", stdout);
+	puts(at + strlen(RECORDS_KEY));
+	return st;
+}
+
+json_object *describe_json(const loaded *L, const ctl_verify_result *v, ctl_status vst)
 {
 	json_object *root = json_object_new_object(), *h;
 	const ctl_file *f = L->f;
@@ -248,10 +303,8 @@ json_object *describe_json(const loaded *L, const ctl_verify_result *v,
 	json_object_object_add(h, "tlvs", tlv_list(f->hdr, f->nhdr, true));
 	json_object_object_add(root, "header", h);
 
-	json_object *recs = json_object_new_array();
-	for (size_t i = 0; i < f->nrec; i++)
-		json_object_array_add(recs, record_json(&f->rec[i], (int)i + 1, v, now));
-	json_object_object_add(root, "records", recs);
+	/* The records are printed by describe_print, one at a time. */
+	json_object_object_add(root, "records", json_object_new_string(RECORDS_MARK));
 
 	if (v) {
 		json_object *jv = json_object_new_object();

@@ -30,9 +30,15 @@ void load_free(loaded *L);
 const char *load_kind(const loaded *L);
 
 /* The JSON document `show --json` prints (verification included when v is
- * not NULL). */
-json_object *describe_json(const loaded *L, const ctl_verify_result *v,
-			   ctl_status vst, time_t now);
+ * not NULL), without its records: describe_print prints it with them. */
+json_object *describe_json(const loaded *L, const ctl_verify_result *v, ctl_status vst);
+/* Print that document, each record made, printed and freed in turn (its
+ * certificate too, but the signer's): memory for one record, whatever the
+ * list's size; the bytes json_print would give for the whole tree. The
+ * first certificate that does not decode is returned (CTL_E_MALFORMED, err
+ * set), its record printed with "certificate": null. */
+ctl_status describe_print(json_object *root, loaded *L, const ctl_verify_result *v, time_t now,
+			  ctl_err *err);
 
 /* A JSON string of text from a file: invalid UTF-8 bytes become "\xNN". */
 json_object *json_text(const char *s);

@@ -373,6 +373,13 @@ bool ctl_rec_cert_adopt(ctl_record *r, X509 *x)
 	return true;
 }
 
+void ctl_rec_cert_release(ctl_record *r)
+{
+	X509_free(r->cert_cache);
+	r->cert_cache = NULL;
+	r->cert_tried = false;
+}
+
 X509 *ctl_rec_cert(const ctl_record *r)
 {
 	X509 *x;

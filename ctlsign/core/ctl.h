@@ -78,13 +78,18 @@ ctl_status ctl_rec_cert_get(const ctl_record *r, X509 **out, ctl_err *err);
  * reference when its CERTIFICATE is exactly x's DER and it has decoded
  * none yet. False, and nothing changed, otherwise. */
 bool ctl_rec_cert_adopt(ctl_record *r, X509 *x);
+/* Drop the decoded certificate (decoded again if asked for): printing a
+ * long list one record at a time holds one certificate, not all. */
+void ctl_rec_cert_release(ctl_record *r);
 
 /* A certificate's DER shape, checked without decoding it: one SEQUENCE
  * filling len exactly, of tbsCertificate (version, serial, algorithm,
- * issuer, validity, subject, key, then tagged optional fields), algorithm
- * and BIT STRING; every length definite and inside its parent, all the way
- * down. *not_after (may be NULL): the validity's end, (time_t)-1 when it
- * does not read as a UTCTime or GeneralizedTime. */
+ * issuer, validity of two times, subject, key, then the tagged optional
+ * fields in order), algorithm and BIT STRING, each length definite and
+ * inside its parent. What the fields hold is OpenSSL's to judge when the
+ * certificate is decoded (ctl_rec_cert). *not_after (may be NULL): the
+ * validity's end, (time_t)-1 when it does not read as a UTCTime or
+ * GeneralizedTime. */
 bool ctl_der_cert_shape(const uint8_t *p, size_t len, time_t *not_after);
 /* An RSAPublicKey (PKCS #1) in DER, the one encoding of its key: then a
  * certificate's subjectPublicKey bits are the PUBLICKEY a record carries,

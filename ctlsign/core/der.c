@@ -42,23 +42,6 @@ static bool der_next(const uint8_t **p, const uint8_t *end, struct der *d)
 	return true;
 }
 
-/* Every constructed value holds whole TLVs, all the way down. */
-static bool der_nested(const uint8_t *p, size_t n, int depth)
-{
-	const uint8_t *end = p + n;
-	struct der d;
-
-	if (depth > 32)
-		return false;
-	while (p < end) {
-		if (!der_next(&p, end, &d))
-			return false;
-		if ((d.tag & 0x20) && !der_nested(d.v, d.n, depth + 1))
-			return false;
-	}
-	return true;
-}
-
 static int digits(const uint8_t *p, int n)
 {
 	int v = 0;
@@ -117,8 +100,7 @@ bool ctl_der_cert_shape(const uint8_t *p, size_t len, time_t *not_after)
 
 	if (not_after)
 		*not_after = (time_t)-1;
-	if (!p || !der_next(&p, end, &cert) || p != end || cert.tag != 0x30 ||
-	    !der_nested(cert.v, cert.n, 0))
+	if (!p || !der_next(&p, end, &cert) || p != end || cert.tag != 0x30)
 		return false;
 	q = cert.v;
 	qend = cert.v + cert.n;
