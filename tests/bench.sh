@@ -57,9 +57,10 @@ cd "$(dirname "$0")/.."
 smoke=0
 if [ "${1:-}" = --smoke ]; then smoke=1; shift; fi
 build=${1:-build}
-bin=$PWD/$build/ctlsign
+case $build in /*) bdir=$build ;; *) bdir=$PWD/$build ;; esac
+bin=$bdir/ctlsign
 [ -x "$bin" ] || { echo "bench: no $bin (make BUILD=$build all)" >&2; exit 2; }
-[ -x "$PWD/$build/bench-walk" ] || { echo "bench: no $build/bench-walk (make BUILD=$build all)" >&2; exit 2; }
+[ -x "$bdir/bench-walk" ] || { echo "bench: no $bdir/bench-walk (make BUILD=$build all)" >&2; exit 2; }
 for t in openssl python3 valgrind /usr/bin/time softhsm2-util pkcs11-tool; do
 	command -v $t >/dev/null || { echo "bench: $t is missing (make deps)" >&2; exit 2; }
 done
@@ -84,8 +85,8 @@ for n in 1 8; do
 			--type cert --id 01 --label SAST >/dev/null 2>&1
 	done
 done
-export BENCH_BIN=$bin BENCH_FX=$tmp/fx BENCH_OUT=$PWD/$build/bench.txt BENCH_SMOKE=$smoke
-export BENCH_MKCTL=$PWD/tests/fixtures/mkctl.py BENCH_WALK=$PWD/$build/bench-walk
+export BENCH_BIN=$bin BENCH_FX=$tmp/fx BENCH_OUT=$bdir/bench.txt BENCH_SMOKE=$smoke
+export BENCH_MKCTL=$PWD/tests/fixtures/mkctl.py BENCH_WALK=$bdir/bench-walk
 export BENCH_HSM=$tmp/hsm BENCH_SOFTHSM=$softhsm BENCH_TMP=$tmp
 unset SOFTHSM2_CONF
 cd "$tmp"
