@@ -94,13 +94,16 @@ bool ctl_der_cert_shape(const uint8_t *p, size_t len, time_t *not_after)
 	 * the optional issuerUniqueID [1], subjectUniqueID [2], extensions [3]. */
 	static const unsigned tbs_tags[] = {0x02, 0x30, 0x30, 0x30, 0x30, 0x30};
 	static const unsigned opt_tags[] = {0x81, 0x82, 0xa3};
-	const uint8_t *end = p + len, *q, *qend;
+	const uint8_t *end, *q, *qend;
 	struct der cert, tbs, d, val = {0, NULL, 0}, t1, t2;
 	size_t o = 0;
 
 	if (not_after)
 		*not_after = (time_t)-1;
-	if (!p || !der_next(&p, end, &cert) || p != end || cert.tag != 0x30)
+	if (!p)
+		return false;
+	end = p + len;
+	if (!der_next(&p, end, &cert) || p != end || cert.tag != 0x30)
 		return false;
 	q = cert.v;
 	qend = cert.v + cert.n;
@@ -160,11 +163,14 @@ static bool der_uint_canonical(const uint8_t *start, const struct der *d)
 
 bool ctl_der_rsa_pubkey_canonical(const uint8_t *p, size_t len)
 {
-	const uint8_t *end = p + len, *q, *qend, *s;
+	const uint8_t *start = p, *end, *q, *qend, *s;
 	struct der seq, n, e;
 
-	if (!p || !der_next(&p, end, &seq) || p != end || seq.tag != 0x30 ||
-	    (size_t)(seq.v - (end - len)) != der_hdr_size(seq.n))
+	if (!p)
+		return false;
+	end = p + len;
+	if (!der_next(&p, end, &seq) || p != end || seq.tag != 0x30 ||
+	    (size_t)(seq.v - start) != der_hdr_size(seq.n))
 		return false;
 	q = seq.v;
 	qend = seq.v + seq.n;
