@@ -225,6 +225,7 @@ installcheck: all
 	test -x "$$d/usr/bin/ctlsign" && test -s "$$d/usr/share/man/man1/ctlsign.1" && \
 	bash -n "$$d/usr/share/bash-completion/completions/ctlsign" && \
 	test -x "$$d/usr/share/ctlsign/ci-token.sh" && \
+	test -s "$$d/usr/lib/ctlsign/ctlsign-token.so" && test -s "$$d/usr/lib/ctlsign/ctlsign-net.so" && \
 	ls "$$d"/usr/share/ctlsign/token-profiles/*.profile >/dev/null && \
 	"$$d/usr/bin/ctlsign" --version && \
 	"$$d/usr/bin/ctlsign" verify -q tests/golden/ctl-direct.tlv && \

@@ -5,30 +5,35 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-/* tls: the command talks TLS (fetch-cert, check --live), where the system's
- * OpenSSL configuration (its TLS policy) applies. The others do not read
- * that file: nothing they use is configured there, and it costs time. */
+/* What each command needs of OpenSSL's global setup, which is most of what
+ * starting costs: CONF, the configuration file (its TLS policy: fetch-cert,
+ * check --live); NAMES, the legacy name tables (EVP_get_cipherbyname: an
+ * encrypted PEM key, PKCS#11 and TLS code). The others skip them. */
+enum { OSSL_CONF = 1, OSSL_NAMES = 2 };
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 	const char *desc;
-	bool tls;
+	unsigned ossl;
 } verbs[] = {
-	{"show", show_main, "print a CTL/ITL file the way CUCM's `show ctl` does", false},
-	{"verify", verify_main, "check a CTL/ITL signature and say who signed it", false},
-	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates", false},
-	{"check", check_main, "find what would lock phones out before publishing (preflight)", true},
-	{"plan", plan_main, "the safe order for regenerating certificates, step by step", false},
-	{"diff", diff_main, "what changed between two CTL/ITL files; will phones take the new?", false},
-	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers", false},
-	{"fetch", fetch_main, "download a cluster's CTL/ITL over TFTP or HTTP, check, keep", false},
-	{"fetch-cert", fetch_cert_main, "show (and keep) the certificate a node presents over TLS", true},
+	{"show", show_main, "print a CTL/ITL file the way CUCM's `show ctl` does", 0},
+	{"verify", verify_main, "check a CTL/ITL signature and say who signed it", 0},
+	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates", OSSL_NAMES},
+	{"check", check_main, "find what would lock phones out before publishing (preflight)",
+	 OSSL_CONF | OSSL_NAMES},
+	{"plan", plan_main, "the safe order for regenerating certificates, step by step", OSSL_NAMES},
+	{"diff", diff_main, "what changed between two CTL/ITL files; will phones take the new?", 0},
+	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers", OSSL_NAMES},
+	{"fetch", fetch_main, "download a cluster's CTL/ITL over TFTP or HTTP, check, keep", OSSL_NAMES},
+	{"fetch-cert", fetch_cert_main, "show (and keep) the certificate a node presents over TLS",
+	 OSSL_CONF | OSSL_NAMES},
 };
 
 static void usage(FILE *out)
@@ -74,8 +79,13 @@ int main(int argc, char **argv)
 	const char *names[sizeof(verbs) / sizeof(verbs[0])];
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (!strcmp(argv[1], verbs[i].name)) {
-			if (!verbs[i].tls)
-				OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
+			uint64_t init = OPENSSL_INIT_NO_ATEXIT;
+
+			if (!(verbs[i].ossl & OSSL_CONF))
+				init |= OPENSSL_INIT_NO_LOAD_CONFIG;
+			if (!(verbs[i].ossl & OSSL_NAMES))
+				init |= OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS;
+			OPENSSL_init_crypto(init, NULL);
 			return verbs[i].fn(argc - 1, argv + 1);
 		}
 		names[i] = verbs[i].name;

@@ -17,10 +17,9 @@ void ctl_free(ctl_file *f)
 	if (!f)
 		return;
 	free(f->hdr);
-	for (size_t i = 0; i < f->nrec; i++) {
-		free(f->rec[i].tlv);
+	for (size_t i = 0; i < f->nrec; i++)
 		X509_free(f->rec[i].cert_cache);
-	}
+	free(f->rec_tlv);
 	free(f->rec);
 	free(f->bytes);
 	free(f);
@@ -388,15 +387,41 @@ X509 *ctl_rec_cert(const ctl_record *r)
 	return x;
 }
 
-static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int idx,
-			       bool lazy, ctl_record *r, ctl_err *err)
+/* How many records and record TLVs the records section frames: walked with
+ * parse_record's own framing rules (so that the parse never needs more),
+ * to allocate each array once. Stops where those rules stop. */
+static void count_records(const uint8_t *buf, size_t len, size_t off, size_t *nrec,
+			  size_t *ntlv)
 {
-	size_t cap = 0, end, p;
+	*nrec = *ntlv = 0;
+	while (off < len && *nrec < CTL_RECORDS_MAX) {
+		size_t rl, end, p;
+
+		++*nrec;
+		if (len - off < 5 || buf[off] != CTL_R_RECORDLENGTH || be16(buf + off + 1) != 2 ||
+		    (rl = be16(buf + off + 3)) < 5 || rl > len - off)
+			return;
+		for (end = off + rl, p = off; p < end && end - p >= CTL_TLV_HDR &&
+					      be16(buf + p + 1) <= end - p - CTL_TLV_HDR;
+		     p += CTL_TLV_HDR + be16(buf + p + 1))
+			++*ntlv;
+		off = end;
+	}
+	if (off < len)
+		++*nrec;   /* the one refused as one too many */
+}
+
+/* tlv: room counted by count_records for this record's TLVs. */
+static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int idx,
+			       bool lazy, ctl_tlv *tlv, ctl_record *r, ctl_err *err)
+{
+	size_t end, p;
 	unsigned char seen[CTL_TAG_MAX + 1] = {0};
 	X509 *x;
 
 	r->off = off;
 	r->idx = idx;
+	r->tlv = tlv;
 	if (len - off < 5)
 		return ctl_err_set(err, CTL_E_MALFORMED, (long)off, buf[off], idx,
 				   "truncated record: RECORDLENGTH needs 5 bytes, only %zu remain",
@@ -433,14 +458,13 @@ static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int i
 		if (check_value(record_size(tag), buf + p + 3, l, (long)p, tag, idx,
 				rname(tag), err))
 			return err->status;
-		if (!(t = tlv_push(&r->tlv, &r->ntlv, &cap)))
-			return ctl_err_set(err, CTL_E_INTERNAL, (long)p, -1, idx, "out of memory");
+		t = &r->tlv[r->ntlv++];
 		t->off = p;
 		t->tag = (uint8_t)tag;
-		t->len = (uint16_t)l;
 		t->kind = CTL_TLV_PLAIN;
-		if (l)
-			t->val = buf + p + 3;
+		t->depth = 0;
+		t->len = (uint16_t)l;
+		t->val = l ? buf + p + 3 : NULL;
 		if (tag == CTL_R_CERTIFICATE && !lazy && ctl_rec_cert_get(r, &x, err))
 			return err->status;
 		if (tag == CTL_R_CERTIFICATE && lazy && !ctl_der_cert_shape(t->val, l, NULL))
@@ -464,7 +488,7 @@ ctl_status ctl_parse_ex(const uint8_t *buf, size_t len, unsigned flags, ctl_file
 			ctl_err *err)
 {
 	ctl_file *f;
-	size_t off, cap = 0;
+	size_t off, nrec, ntlv, used = 0;
 
 	*out = NULL;
 	ctl_err_clear(err);
@@ -486,6 +510,13 @@ ctl_status ctl_parse_ex(const uint8_t *buf, size_t len, unsigned flags, ctl_file
 	}
 	if (parse_header(buf, len, f, err))
 		goto fail;
+	/* Records and their TLVs in two arrays, each allocated once. */
+	count_records(buf, len, f->header_length, &nrec, &ntlv);
+	if (!(f->rec = malloc((nrec ? nrec : 1) * sizeof(*f->rec))) ||
+	    !(f->rec_tlv = malloc((ntlv ? ntlv : 1) * sizeof(*f->rec_tlv)))) {
+		ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto fail;
+	}
 	for (off = f->header_length; off < len;) {
 		if (f->nrec == CTL_RECORDS_MAX) {
 			ctl_err_set(err, CTL_E_REFUSED, (long)off, -1, (int)f->nrec + 1,
@@ -494,21 +525,12 @@ ctl_status ctl_parse_ex(const uint8_t *buf, size_t len, unsigned flags, ctl_file
 				    CTL_RECORDS_MAX);
 			goto fail;
 		}
-		if (f->nrec == cap) {
-			size_t nc = cap ? cap * 2 : 8;
-			ctl_record *p = realloc(f->rec, nc * sizeof(*p));
-			if (!p) {
-				ctl_err_set(err, CTL_E_INTERNAL, (long)off, -1, -1, "out of memory");
-				goto fail;
-			}
-			f->rec = p;
-			cap = nc;
-		}
 		memset(&f->rec[f->nrec], 0, sizeof(ctl_record));
 		f->nrec++;
 		if (parse_record(buf, len, off, (int)f->nrec, flags & CTL_PARSE_LAZY,
-				 &f->rec[f->nrec - 1], err))
+				 f->rec_tlv + used, &f->rec[f->nrec - 1], err))
 			goto fail;
+		used += f->rec[f->nrec - 1].ntlv;
 		off += f->rec[f->nrec - 1].len;
 	}
 	*out = f;

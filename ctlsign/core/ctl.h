@@ -49,6 +49,7 @@ typedef struct ctl_file {
 	size_t nrec;
 	ctl_record *rec;
 	uint8_t *bytes;      /* the file's bytes the values point into, when owned */
+	ctl_tlv *rec_tlv;    /* every record's TLVs, one array (rec[i].tlv points in) */
 } ctl_file;
 
 /* Parse a whole trust list. Total: any input either yields a file that

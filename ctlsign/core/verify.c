@@ -293,6 +293,7 @@ static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const struct tbs *tbs,
 	const unsigned char *p;
 	unsigned char *reenc = NULL;
 	const EVP_MD *evmd;
+	EVP_MD *fetched = NULL;
 	int nid, reenclen;
 	bool ok = false;
 
@@ -336,7 +337,9 @@ static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const struct tbs *tbs,
 	case NID_sha256:
 	case NID_sha384:
 	case NID_sha512:
-		evmd = EVP_get_digestbynid(nid);
+		/* Fetched by name from the provider: the legacy name tables
+		 * (EVP_get_digestbynid) are not set up for verify and show. */
+		evmd = fetched = EVP_MD_fetch(NULL, OBJ_nid2sn(nid), NULL);
 		break;
 	default:
 		snprintf(res->reason, sizeof(res->reason),
@@ -394,6 +397,7 @@ out:
 	OPENSSL_free(reenc);
 	X509_SIG_free(di);
 	EVP_PKEY_CTX_free(pctx);
+	EVP_MD_free(fetched);
 	OPENSSL_cleanse(rec, sizeof(rec));
 	return ok;
 }
