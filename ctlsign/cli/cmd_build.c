@@ -520,6 +520,21 @@ static int take_held(struct build *b, const char *path, const char *from, int wa
 	return EXIT_OK;
 }
 
+/* What phones hold is mostly the certificates this build loaded: a held
+ * record carrying one of them takes it, decoded, rather than decoding it
+ * again (ctl_rec_cert_adopt compares the DER). */
+static void held_adopt(struct build *b)
+{
+	struct held_file *h[] = {&b->held_ctl, &b->held_itl};
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; h[k]->set && i < h[k]->L.f->nrec; i++)
+			for (size_t j = 0; j < b->spec.n; j++)
+				if (b->spec.e[j].cert &&
+				    ctl_rec_cert_adopt(&h[k]->L.f->rec[i], b->spec.e[j].cert))
+					break;
+}
+
 static int find_held(struct build *b)
 {
 	struct held_file *mine = b->itl ? &b->held_itl : &b->held_ctl;
@@ -869,6 +884,7 @@ int build_main(int argc, char **argv)
 	}
 	if ((rc = find_held(&b)))
 		goto out;
+	held_adopt(&b);
 	if (ctl_spec_keep_held_strings(&b.spec, b.itl ? b.held.itl : b.held.ctl) < 0) {
 		msg_error("out of memory");
 		rc = EXIT_INTERNAL;
