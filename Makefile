@@ -66,8 +66,8 @@ LIB_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(P11_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-# The binary links OpenSSL, json-c, inih and libbsd only. The token code
-# (libp11, p11-kit, PC/SC) and the downloads (libcurl) are two modules it
+# The binary maps libcrypto and json-c only. The token code (libp11,
+# p11-kit, PC/SC) and the network code (libcurl, libssl) are two modules it
 # loads for the commands that use them (ctlsign/modules/modload.h): the
 # stubs in ctlsign/modules/ stand in for them. libctlsign.a keeps it all, for
 # the unit tests, the mutation driver and the fuzz targets.
