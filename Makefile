@@ -6,6 +6,8 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/ctlsign
+LIBDIR ?= $(PREFIX)/lib
+PKGLIBDIR ?= $(LIBDIR)/ctlsign
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 BUILD ?= build
@@ -47,7 +49,7 @@ NODEPR = -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
 OSSL_API = $(NODEPR)
 LIBP11_SRC = pkcs11/token_libp11.c
 CTL_CPPFLAGS = -D_GNU_SOURCE -DCTLSIGN_DATADIR='"$(DATADIR)"' -Ictlsign/core -Ictlsign/cli -Ipkcs11
-CTL_CFLAGS = -std=c11 $(WARN) -fstack-protector-strong -fno-strict-aliasing $(PKG_CFLAGS)
+CTL_CFLAGS = -std=c11 $(WARN) -fstack-protector-strong -fno-strict-aliasing -fPIC $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
 
 # The version `ctlsign --version' reports: `git describe' in a tagged git
@@ -76,7 +78,28 @@ LIB_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(P11_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-all: $(BUILD)/ctlsign $(if $(MOCK_SRC),$(BUILD)/mock-pkcs11.so)
+# The binary maps libcrypto and json-c only. The token code (libp11,
+# p11-kit, PC/SC) and the network code (libcurl, libssl) are two modules it
+# loads for the commands that use them (ctlsign/modules/modload.h): the
+# stubs in ctlsign/modules/ stand in for them. libctlsign.a keeps it all, for
+# the unit tests, the mutation driver and the fuzz targets.
+MOD_TOKEN_SRC = pkcs11/token_libp11.c pkcs11/token_sign.c pkcs11/uri.c pkcs11/registry.c \
+	pkcs11/ckr.c pkcs11/pcsc.c
+MOD_NET_SRC = ctlsign/core/fetch_curl.c ctlsign/core/peer.c
+MOD_TOKEN_OBJ = $(MOD_TOKEN_SRC:%.c=$(BUILD)/obj/%.o)
+MOD_NET_OBJ = $(MOD_NET_SRC:%.c=$(BUILD)/obj/%.o)
+STUB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard ctlsign/modules/*.c)))
+BIN_LIB_OBJ = $(filter-out $(MOD_TOKEN_OBJ) $(MOD_NET_OBJ),$(LIB_OBJ))
+# inih and libbsd (readpassphrase) are a few kilobytes used by few commands:
+# linked in, they cost nothing at start (each library mapped costs about as
+# much as verifying a small list; docs/benchmarks.md).
+BIN_LIBS := $(if $(PKG_MISSING),,$(shell pkg-config --libs libcrypto json-c) \
+	-Wl,-Bstatic $(shell pkg-config --libs --static inih libbsd) -Wl,-Bdynamic)
+MOD_TOKEN_LIBS := $(if $(PKG_MISSING),,$(shell pkg-config --libs libp11 p11-kit-1 libpcsclite openssl))
+MOD_NET_LIBS := $(if $(PKG_MISSING),,$(shell pkg-config --libs libcurl openssl))
+MODULES = $(BUILD)/ctlsign-token.so $(BUILD)/ctlsign-net.so
+
+all: $(BUILD)/ctlsign $(MODULES) $(if $(MOCK_SRC),$(BUILD)/mock-pkcs11.so) $(BUILD)/bench-walk
 
 # obj_rules DIR,COMPILER,FLAGS,LABEL: the one compile recipe (objects under
 # DIR/obj, the libp11 exemption, DIR/libctlsign.a), used here for $(BUILD)
@@ -85,7 +108,7 @@ define obj_rules
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	@$$(need_pkgs)$$(if $$(Q),echo "  CC      $$<$(4)")
-	$$(Q)$(2) $$(CTL_CPPFLAGS) $$(CPPFLAGS) $$(OSSL_API) $(3) $$(VERSION_DEF) -MMD -MP -c -o $$@ $$<
+	$$(Q)$(2) $$(CTL_CPPFLAGS) $$(CPPFLAGS) $$(OSSL_API) $(3) $$(TARGET_DEFS) -MMD -MP -c -o $$@ $$<
 
 $(LIBP11_SRC:%.c=$(1)/obj/%.o): OSSL_API = -DOPENSSL_API_COMPAT=30000
 
@@ -95,7 +118,7 @@ $(1)/libctlsign.a: $(CORE_SRC:%.c=$(1)/obj/%.o) $(P11_SRC:%.c=$(1)/obj/%.o)
 endef
 $(eval $(call obj_rules,$(BUILD),$$(CC),$$(CTL_CFLAGS) $$(CFLAGS) $$(SAN_CFLAGS)))
 
-$(BUILD)/obj/ctlsign/cli/version.o: VERSION_DEF = $(VERSION_DEFS)
+$(BUILD)/obj/ctlsign/cli/version.o: TARGET_DEFS = $(VERSION_DEFS)
 $(BUILD)/obj/ctlsign/cli/version.o: $(BUILD)/version.defs
 $(BUILD)/version.defs: FORCE
 	@mkdir -p $(dir $@)
@@ -104,10 +127,30 @@ $(BUILD)/version.defs: FORCE
 FORCE:
 
 link = $(need_pkgs)$(Q)$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $(1) $(PKG_LIBS) $(LDLIBS)
+# The binary: only what every command needs (BIN_LIBS), its ctl_* functions
+# exported for the modules. A module: -Bsymbolic keeps its calls to its own
+# functions inside it, never to the binary's stubs.
+link_bin = $(need_pkgs)$(Q)$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -Wl,--export-dynamic-symbol='ctl_*' \
+	-o $@ $(1) $(BIN_LIBS) $(LDLIBS)
+link_mod = $(need_pkgs)$(Q)$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -shared -Wl,-Bsymbolic -o $@ $(1) $(2) $(LDLIBS)
 
-$(BUILD)/ctlsign: $(CLI_OBJ) $(BUILD)/libctlsign.a
+$(BUILD)/libctlsign-bin.a: $(BIN_LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/obj/ctlsign/modules/modload.o: TARGET_DEFS = -DCTLSIGN_PKGLIBDIR='"$(PKGLIBDIR)"'
+
+$(BUILD)/ctlsign: $(CLI_OBJ) $(STUB_OBJ) $(BUILD)/libctlsign-bin.a
 	@$(if $(Q),echo "  LD      $@")
-	$(call link,$(CLI_OBJ) $(BUILD)/libctlsign.a)
+	$(call link_bin,$^)
+
+$(BUILD)/ctlsign-token.so: $(MOD_TOKEN_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(call link_mod,$^,$(MOD_TOKEN_LIBS))
+
+$(BUILD)/ctlsign-net.so: $(MOD_NET_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(call link_mod,$^,$(MOD_NET_LIBS))
 
 # Criterion unit tests link the core library and the command layer (minus main).
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(filter-out $(BUILD)/obj/ctlsign/cli/main.o,$(CLI_OBJ)) $(BUILD)/libctlsign.a
@@ -121,6 +164,12 @@ $(BUILD)/mutate-driver: $(BUILD)/obj/tests/e2e/mutate_driver.o $(BUILD)/libctlsi
 	$(call link,$^)
 
 P11KIT_CFLAGS := $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
+
+# The structure-only parse against SHA-1, for tests/bench.sh.
+$(BUILD)/bench-walk: $(BUILD)/obj/tests/bench_walk.o $(BUILD)/libctlsign.a
+	@$(if $(Q),echo "  LD      $@")
+	$(call link,$^)
+
 $(BUILD)/mock-pkcs11.so: $(MOCK_SRC)
 	@mkdir -p $(dir $@)
 	@$(need_pkgs)$(if $(Q),echo "  CC      $@")
@@ -165,7 +214,7 @@ valgrind: deps
 	CTLSIGN_VALGRIND=1 tests/valgrind.sh build-valgrind
 
 # Static analysis: cppcheck and clang-tidy (config in .clang-tidy).
-LINT_SRC = $(CORE_SRC) $(P11_SRC) $(CLI_SRC)
+LINT_SRC = $(CORE_SRC) $(P11_SRC) $(CLI_SRC) $(sort $(wildcard ctlsign/modules/*.c))
 lint: deps
 	@$(MAKE) --no-print-directory lint-run
 
@@ -185,10 +234,15 @@ bench: deps
 	$(MAKE) all
 	tests/bench.sh $(BUILD)
 
-install: $(BUILD)/ctlsign
+# Every row once, no bounds (tests/e2e/bench-smoke.sh runs it in `make check`).
+bench-smoke: all
+	tests/bench.sh --smoke $(BUILD)
+
+install: $(BUILD)/ctlsign $(MODULES)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/token-profiles \
-		$(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(PKGLIBDIR)
 	install -m 0755 $(BUILD)/ctlsign $(DESTDIR)$(BINDIR)/ctlsign
+	install -m 0644 $(MODULES) $(DESTDIR)$(PKGLIBDIR)/
 	install -m 0644 docs/ctlsign.1 $(DESTDIR)$(MANDIR)/man1/ctlsign.1
 	install -m 0644 token-profiles/*.profile $(DESTDIR)$(DATADIR)/token-profiles/
 	install -m 0644 contrib/bash-completion/ctlsign $(DESTDIR)$(BASHCOMPDIR)/ctlsign
@@ -201,6 +255,7 @@ installcheck: all
 	test -x "$$d/usr/bin/ctlsign" && test -s "$$d/usr/share/man/man1/ctlsign.1" && \
 	bash -n "$$d/usr/share/bash-completion/completions/ctlsign" && \
 	test -x "$$d/usr/share/ctlsign/ci-token.sh" && \
+	test -s "$$d/usr/lib/ctlsign/ctlsign-token.so" && test -s "$$d/usr/lib/ctlsign/ctlsign-net.so" && \
 	ls "$$d"/usr/share/ctlsign/token-profiles/*.profile >/dev/null && \
 	"$$d/usr/bin/ctlsign" --version && \
 	"$$d/usr/bin/ctlsign" verify -q tests/golden/ctl-direct.tlv && \
@@ -238,6 +293,6 @@ deb:
 clean:
 	rm -rf build build-san build-fuzz build-valgrind $(BUILD) $(FUZZ_BUILD) fuzz-[0-9]*.log
 
-.PHONY: all deps check demo bench install installcheck clean valgrind lint lint-run deb FORCE
+.PHONY: all deps check demo bench bench-smoke install installcheck clean valgrind lint lint-run deb FORCE
 
 include tests/fuzz/fuzz.mk

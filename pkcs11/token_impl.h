@@ -27,10 +27,11 @@ void ctl_p11_module_close(ctl_p11_module *m);
 CK_FUNCTION_LIST *ctl_p11_module_functions(const ctl_p11_module *m);
 size_t ctl_p11_module_nslots(const ctl_p11_module *m);
 /* The initialised token in slot i, with its certificates (read without a
- * login); *out is NULL when the slot holds none. uri_module goes into the
- * URIs as module-path (NULL: none). */
+ * login) when it matches want (NULL: any); *out is NULL when the slot holds
+ * none. uri_module goes into the URIs as module-path (NULL: none). */
 ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *uri_module,
-				ctl_token_info **out, CK_SLOT_ID *slot, ctl_err *err);
+				const ctl_token_uri *want, ctl_token_info **out, CK_SLOT_ID *slot,
+				ctl_err *err);
 void ctl_p11_token_info_free(ctl_token_info *t);
 
 /* Token flags as ctl_token_state. */

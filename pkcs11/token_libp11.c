@@ -218,7 +218,8 @@ static ctl_status read_certs(PKCS11_TOKEN *tok, ctl_token_info *t, const char *u
 		t->ncerts++;
 		c->label = xstrdup(certs[i].label);
 		c->id = malloc(certs[i].id_len ? certs[i].id_len : 1);
-		c->cert = X509_dup(certs[i].x509);
+		/* A reference, not a copy: X509_dup encodes and decodes again. */
+		c->cert = X509_up_ref(certs[i].x509) ? certs[i].x509 : NULL;
 		if (!c->label || !c->id || !c->cert)
 			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 		if (certs[i].id_len)
@@ -233,8 +234,10 @@ static ctl_status read_certs(PKCS11_TOKEN *tok, ctl_token_info *t, const char *u
 }
 
 /* Identity, flags and certificates of the token in a slot. */
+/* want: read the certificates only of a token it matches (NULL: any). */
 static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
-				 const char *uri_module, ctl_token_info **out, ctl_err *err)
+				 const char *uri_module, const ctl_token_uri *want,
+				 ctl_token_info **out, ctl_err *err)
 {
 	PKCS11_TOKEN *tok = slot->token;
 	ctl_token_info *t = calloc(1, sizeof(*t));
@@ -265,7 +268,8 @@ static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
 		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 		goto out;
 	}
-	if (tok->initialized &&
+	/* Certificates cost a decoding each: not for a token the URI rules out. */
+	if (tok->initialized && (!want || ctl_token_uri_match_token(want, t)) &&
 	    (st = read_certs(tok, t, uri_module, err)) != CTL_OK)
 		goto out;
 	*out = t;
@@ -285,7 +289,8 @@ static bool same_text(const CK_UTF8CHAR *f, size_t n, const char *s)
 }
 
 ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *uri_module,
-				ctl_token_info **out, CK_SLOT_ID *slot, ctl_err *err)
+				const ctl_token_uri *want, ctl_token_info **out, CK_SLOT_ID *slot,
+				ctl_err *err)
 {
 	PKCS11_SLOT *s = &m->slots[i];
 	CK_TOKEN_INFO ti;
@@ -305,7 +310,7 @@ ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *u
 				   "module `%s' shows another token in slot %lu than it showed "
 				   "libp11 (`%s'); refusing to guess which token would get the PIN",
 				   m->path, (unsigned long)*slot, s->token->label);
-	return token_info_get(m, s, uri_module, out, err);
+	return token_info_get(m, s, uri_module, want, out, err);
 }
 
 /* ---- Listing ---------------------------------------------------------- */
@@ -370,7 +375,7 @@ static ctl_status list_module(ctl_token_module *mo, bool explicit, ctl_err *err)
 			goto out;
 		}
 		if (s->token &&
-		    (st = token_info_get(m, s, uri_module, &so->token, err)))
+		    (st = token_info_get(m, s, uri_module, NULL, &so->token, err)))
 			goto out;
 	}
 out:

@@ -804,7 +804,7 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 			ctl_token_info *info = NULL;
 			CK_SLOT_ID slot = 0;
 
-			if ((st = ctl_p11_module_token(mods[mi], j, uri_module, &info, &slot, err)))
+			if ((st = ctl_p11_module_token(mods[mi], j, uri_module, u, &info, &slot, err)))
 				goto out;
 			if (!info)
 				continue;
@@ -905,10 +905,11 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 	if ((st = find_key(t, u, sel, cert_ok, &which, uri_module, err)) != CTL_OK)
 		goto out;
 	mechanisms(t);
-	if (!(s->cert = X509_dup(sel->certs[which].cert))) {
+	if (!X509_up_ref(sel->certs[which].cert)) {
 		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 		goto out;
 	}
+	s->cert = sel->certs[which].cert;
 	snprintf(s->desc, sizeof(s->desc), "%s", sel->certs[which].uri);
 	*out = s;
 	s = NULL;

@@ -480,6 +480,21 @@ static int assemble(struct build *b)
 
 /* ---- step 3: what phones hold ----------------------------------------------------- */
 
+/* What phones hold is mostly the certificates this build loaded: a held
+ * record carrying one of them takes it, decoded, rather than decoding it
+ * again (ctl_rec_cert_adopt compares the DER). */
+static void held_adopt(struct build *b)
+{
+	held_file *h[] = {&b->hl.ctl, &b->hl.itl};
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; h[k]->set && i < h[k]->L.f->nrec; i++)
+			for (size_t j = 0; j < b->spec.n; j++)
+				if (b->spec.e[j].cert &&
+				    ctl_rec_cert_adopt(&h[k]->L.f->rec[i], b->spec.e[j].cert))
+					break;
+}
+
 static int find_held(struct build *b)
 {
 	held_file *mine = b->itl ? &b->hl.itl : &b->hl.ctl;
@@ -508,7 +523,7 @@ static int find_held(struct build *b)
 	if (!mine->set && !b->first && lstat(b->output, &st) == 0 && S_ISREG(st.st_mode)) {
 		loaded probe;
 
-		if (load_file(b->output, &probe)) {
+		if (load_file_ex(b->output, CTL_PARSE_LAZY, &probe)) {
 			int prc = report(b->output, &probe.err);
 			msg_error("`%s' exists but cannot be read as a %s, so what phones hold is not "
 				  "known: name it with --current FILE, or move it away and say --first "
@@ -786,8 +801,10 @@ static int sign_and_write(struct build *b)
 	cli_undo_write_on_signals();
 	if (ctl_write_atomic(b->output, b->file, b->flen, &wo, &err))
 		return report(b->output, &err);
-	/* ctl_build parsed and verified it already: this cannot fail but for memory. */
-	if (ctl_parse(b->file, b->flen, &built, &err))
+	/* ctl_build parsed and verified it already: this cannot fail but for
+	 * memory. Only for what is printed, and certificates only as needed. */
+	if ((b->json || !cli_quiet) &&
+	    ctl_parse_ex(b->file, b->flen, CTL_PARSE_BORROW | CTL_PARSE_LAZY, &built, &err))
 		built = NULL;
 	if (b->json)
 		print_json(b, built);
@@ -807,7 +824,7 @@ static void lock_waiting(void *ctx, const char *lock)
 
 int build_main(int argc, char **argv)
 {
-	struct build b = {.backup = true, .lockfd = -1};
+	struct build b = {.backup = true, .lockfd = -1, .hl = {.parse_flags = CTL_PARSE_LAZY}};
 	ctl_err err;
 	int rc;
 
@@ -824,6 +841,7 @@ int build_main(int argc, char **argv)
 	}
 	if ((rc = find_held(&b)))
 		goto out;
+	held_adopt(&b);
 	if (ctl_spec_keep_held_strings(&b.spec, b.itl ? b.held.itl : b.held.ctl) < 0) {
 		msg_error("out of memory");
 		rc = EXIT_INTERNAL;

@@ -176,9 +176,9 @@ static void print_record(const ctl_record *r, int idx, const char *kind,
 					 t->val[3]);
 			break;
 		case CTL_R_PUBLICKEY:
-			if (lng && r->cert) {
+			if (lng && ctl_rec_cert(r)) {
 				ctl_certinfo ci;
-				if (!ctl_certinfo_get(r->cert, &ci, NULL)) {
+				if (!ctl_certinfo_get(ctl_rec_cert(r), &ci, NULL)) {
 					snprintf(v, sizeof(v), "%s %d", ci.key_type, ci.key_bits);
 					ctl_certinfo_free(&ci);
 				}
@@ -189,9 +189,9 @@ static void print_record(const ctl_record *r, int idx, const char *kind,
 		}
 		row(t->tag, name ? name : "UNKNOWN", t->len, v);
 	}
-	if (lng && r->cert) {
+	if (lng && ctl_rec_cert(r)) {
 		ctl_certinfo ci;
-		if (!ctl_certinfo_get(r->cert, &ci, NULL)) {
+		if (!ctl_certinfo_get(ctl_rec_cert(r), &ci, NULL)) {
 			char a[32], b[32];
 			ctl_time_iso(ci.not_before, a, sizeof(a));
 			ctl_time_iso(ci.not_after, b, sizeof(b));
@@ -219,11 +219,11 @@ int show_main(int argc, char **argv)
 	const char *trust_path = NULL;
 	ctl_trust *trust = NULL;
 	ctl_verify_result vr;
-	ctl_err err;
+	ctl_err err, cerr;
 	loaded L;
 	int c, rc;
 	time_t now = time(NULL);
-	ctl_status st, vst;
+	ctl_status st, vst, cst = CTL_OK;
 
 	optind = 1;
 	opterr = 0;
@@ -245,7 +245,8 @@ int show_main(int argc, char **argv)
 	if (trust_path && ctl_trust_load(trust_path, &trust, &err))
 		return report(trust_path, &err);
 
-	st = load_file(argv[optind], &L);
+	/* Certificates decoded one record at a time, as they are printed. */
+	st = load_file_ex(argv[optind], CTL_PARSE_LAZY, &L);
 	if (st && !L.buf) {
 		rc = report(L.path, &L.err);
 		if (!json) {
@@ -266,7 +267,7 @@ int show_main(int argc, char **argv)
 	}
 	rc = exit_code_for(vst);
 	if (json) {
-		describe_print(stdout, &L, &vr, vst, now, NULL);
+		cst = describe_print(stdout, &L, &vr, vst, now, NULL, &cerr);
 	} else {
 		const char *kind = load_kind(&L);
 		uint8_t md[EVP_MAX_MD_SIZE];
@@ -286,8 +287,15 @@ int show_main(int argc, char **argv)
 		printf("\nParse %s File\n----------------\n\n", kind);
 		print_header(L.f, lng);
 		for (size_t i = 0; i < L.f->nrec; i++) {
+			ctl_record *r = &L.f->rec[i];
+			X509 *x;
+
+			if (ctl_rec_cert_get(r, &x, cst ? NULL : &cerr))
+				cst = cerr.status;
 			putchar('\n');
-			print_record(&L.f->rec[i], (int)i + 1, kind, &vr, lng, now);
+			print_record(r, (int)i + 1, kind, &vr, lng, now);
+			if (r->cert_cache != vr.signer_cert)
+				ctl_rec_cert_release(r);
 		}
 		putchar('\n');
 		if (vst == CTL_OK) {
@@ -306,6 +314,10 @@ int show_main(int argc, char **argv)
 	}
 	if (vst)
 		report(L.path, &err);
+	/* Every certificate is decoded: one that does not is malformed input,
+	 * as a list that does not parse. */
+	if (cst)
+		rc = report(L.path, &cerr);
 out:
 	load_free(&L);
 	ctl_trust_free(trust);

@@ -74,7 +74,7 @@ static int add_trust(struct trust_in *t, const char *path, bool quiet)
 	ctl_err err;
 	bool itl;
 
-	if (load_file(path, &L) == CTL_OK) {
+	if (load_file_ex(path, CTL_PARSE_LAZY, &L) == CTL_OK) {
 		itl = !strcmp(ctl_kind(L.f), "ITL");
 		if ((itl && t->held.itl) || (!itl && t->held.ctl) || t->nlists == 2) {
 			if (!quiet)
@@ -148,7 +148,14 @@ static void print_valid(const loaded *L, const ctl_verify_result *vr, const ctl_
 		       until, vr->signer_expired_at_signing ? " (already when the file was signed)" : "");
 	for (size_t i = 0; i < L->f->nrec; i++) {
 		const ctl_record *r = &L->f->rec[i];
-		if (!r->cert || r->cert == vr->signer_cert || ctl_certinfo_get(r->cert, &ci, NULL))
+		const ctl_tlv *ct = ctl_rec_find(r, CTL_R_CERTIFICATE);
+		time_t na;
+
+		/* Certificates are decoded for this warning only when the DER
+		 * says they have expired, or cannot say. */
+		if (!ct || (r->cert_tried && r->cert_cache == vr->signer_cert) ||
+		    (ctl_der_cert_shape(ct->val, ct->len, &na) && na != (time_t)-1 && na >= now) ||
+		    !ctl_rec_cert(r) || ctl_certinfo_get(ctl_rec_cert(r), &ci, NULL))
 			continue;
 		if (ci.not_after != (time_t)-1 && ci.not_after < now) {
 			const char *kw = ctl_role_keyword((unsigned)ctl_rec_function(r));
@@ -226,7 +233,7 @@ int verify_main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (load_file(argv[optind], &L)) {
+	if (load_file_ex(argv[optind], CTL_PARSE_LAZY, &L)) {
 		rc = quiet ? exit_code_for(L.err.status) : report(L.path, &L.err);
 		goto out;
 	}
@@ -266,7 +273,9 @@ int verify_main(int argc, char **argv)
 				rc = EXIT_VERIFY;
 			if (!quiet && json) {
 				json_object *ph = verdict_json(&pr);
-				describe_print(stdout, &L, &vr, vst, vo.now, ph);
+				ctl_err cerr;
+
+				describe_print(stdout, &L, &vr, vst, vo.now, ph, &cerr);
 				json_object_put(ph);
 			}
 			if (!quiet && !json) {
@@ -298,7 +307,12 @@ int verify_main(int argc, char **argv)
 	if (quiet)
 		goto out;
 	if (json) {
-		describe_print(stdout, &L, &vr, vst, vo.now, NULL);
+		ctl_err cerr;
+
+		/* Only the signer's certificate counts for verify: another that
+		 * does not decode is "certificate": null, as verify's text says
+		 * nothing of it. */
+		describe_print(stdout, &L, &vr, vst, vo.now, NULL, &cerr);
 	}
 	if (vst != CTL_OK) {
 		if (vst == CTL_E_VERIFY)

@@ -24,6 +24,7 @@ int exit_code_for(ctl_status st)
 	case CTL_E_TOKEN: return EXIT_TOKEN;
 	case CTL_E_NOTOKEN: return EXIT_NOTOKEN;
 	case CTL_E_INTERRUPTED: return EXIT_INTERRUPTED;
+	case CTL_E_MODULE: return EXIT_MODULE;
 	case CTL_E_INTERNAL: return EXIT_INTERNAL;
 	}
 	return EXIT_INTERNAL;

@@ -113,8 +113,8 @@ static void record_json(json_out *j, const ctl_record *r, int idx, const ctl_ver
 	if (t)
 		snprintf(buf, sizeof(buf), "%u.%u.%u.%u", t->val[0], t->val[1], t->val[2], t->val[3]);
 	jo_string(j, "ipv4", t ? buf : NULL);
-	if (r->cert)
-		cert_json(j, r->cert, now);
+	if (ctl_rec_cert(r))
+		cert_json(j, ctl_rec_cert(r), now);
 	else
 		jo_null(j, "certificate");
 	if (fn == CTL_ROLE_SAST)
@@ -184,10 +184,12 @@ static void verification_json(json_out *j, const ctl_verify_result *v, ctl_statu
 	jo_end(j);
 }
 
-void describe_print(FILE *out, const loaded *L, const ctl_verify_result *v, ctl_status vst,
-		    time_t now, json_object *phones)
+ctl_status describe_print(FILE *out, loaded *L, const ctl_verify_result *v, ctl_status vst,
+			  time_t now, json_object *phones, ctl_err *err)
 {
-	const ctl_file *f = L->f;
+	ctl_status st = CTL_OK;
+
+	ctl_file *f = L->f;
 	json_out j;
 
 	jo_start(&j, out);
@@ -202,11 +204,21 @@ void describe_print(FILE *out, const loaded *L, const ctl_verify_result *v, ctl_
 		put_time(&j, "modified", L->st.st_mtime);
 	header_json(&j, f);
 	jo_array(&j, "records");
-	for (size_t i = 0; i < f->nrec; i++)
-		record_json(&j, &f->rec[i], (int)i + 1, v, now);
+	ctl_err_clear(err);
+	for (size_t i = 0; i < f->nrec; i++) {
+		ctl_record *r = &f->rec[i];
+		X509 *x;
+
+		if (ctl_rec_cert_get(r, &x, st ? NULL : err))
+			st = err->status;
+		record_json(&j, r, (int)i + 1, v, now);
+		if (!v || r->cert_cache != v->signer_cert)
+			ctl_rec_cert_release(r);
+	}
 	jo_end(&j);
 	if (v)
 		verification_json(&j, v, vst);
 	jo_tree(&j, "phones", phones);
 	jo_finish(&j);
+	return st;
 }

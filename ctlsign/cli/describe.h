@@ -13,8 +13,12 @@
 
 /* Print the document of L (parsed) to out: verification included when v is
  * not NULL; "phones" is the verdict of `verify --trust' (a json-c object,
- * or NULL for null). */
-void describe_print(FILE *out, const loaded *L, const ctl_verify_result *v, ctl_status vst,
-		    time_t now, json_object *phones);
+ * or NULL for null). Each record's certificate is decoded as the record is
+ * printed and dropped after it (but the signer's): memory for one
+ * certificate, whatever the list's size. Returns CTL_OK, or the first
+ * certificate that does not decode (CTL_E_MALFORMED, err set; its record
+ * shows "certificate": null). */
+ctl_status describe_print(FILE *out, loaded *L, const ctl_verify_result *v, ctl_status vst,
+			  time_t now, json_object *phones, ctl_err *err);
 
 #endif

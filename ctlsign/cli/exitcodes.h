@@ -15,6 +15,7 @@ enum {
 	EXIT_REFUSED = 5,      /* refused as unsafe (expired certificate, key mismatch, limits) */
 	EXIT_TOKEN = 6,        /* wrong PIN or passphrase, PIN locked, login refused */
 	EXIT_NOTOKEN = 7,      /* token removed or not present */
+	EXIT_MODULE = 69,      /* ctlsign's token or network module cannot be loaded */
 	EXIT_INTERNAL = 70,    /* internal error (out of memory, library failure) */
 	EXIT_INTERRUPTED = 130 /* interrupted by a signal */
 };

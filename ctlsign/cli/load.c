@@ -11,6 +11,11 @@
 
 ctl_status load_file(const char *path, loaded *L)
 {
+	return load_file_ex(path, 0, L);
+}
+
+ctl_status load_file_ex(const char *path, unsigned parse_flags, loaded *L)
+{
 	memset(L, 0, sizeof(*L));
 	L->path = path;
 	ctl_err_clear(&L->err);
@@ -18,15 +23,14 @@ ctl_status load_file(const char *path, loaded *L)
 		return L->err.status;
 	if (strcmp(path, "-") != 0 && stat(path, &L->st) == 0)
 		L->have_st = true;
-	/* One copy in memory: the parsed file keeps the buffer read. */
-	return ctl_parse_keep(L->buf, L->len, &L->f, &L->err);
+	/* L->buf lives as long as L->f: no copy of the file. */
+	return ctl_parse_ex(L->buf, L->len, parse_flags | CTL_PARSE_BORROW, &L->f, &L->err);
 }
 
 void load_free(loaded *L)
 {
-	if (!L->f || L->buf != L->f->bytes)
-		free(L->buf);
 	ctl_free(L->f);
+	free(L->buf);
 	L->f = NULL;
 	L->buf = NULL;
 }
@@ -52,7 +56,7 @@ int held_take(held_lists *h, const char *path, const char *from, held_want want)
 	held_file tmp = {.set = true, .from = from};
 	held_file *slot;
 
-	if (load_file(path, &tmp.L)) {
+	if (load_file_ex(path, h->parse_flags, &tmp.L)) {
 		int rc = report(path, &tmp.L.err);
 		msg_error("(%s names what phones hold; it must be a readable CTL or ITL)", from);
 		load_free(&tmp.L);
@@ -90,5 +94,5 @@ void held_free(held_lists *h)
 {
 	load_free(&h->ctl.L);
 	load_free(&h->itl.L);
-	memset(h, 0, sizeof(*h));
+	h->ctl.set = h->itl.set = false;
 }

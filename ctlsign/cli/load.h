@@ -21,6 +21,9 @@ typedef struct loaded {
 
 /* Read and parse. Returns CTL_OK, or the status of the failure (err set). */
 ctl_status load_file(const char *path, loaded *L);
+/* The same with ctl_parse_ex() flags: CTL_PARSE_LAZY for a command that
+ * needs only some certificates (verify: the signer's). */
+ctl_status load_file_ex(const char *path, unsigned parse_flags, loaded *L);
 void load_free(loaded *L);
 
 /* "CTL"/"ITL": from FILENAME when parsed, else from the file's name. */
@@ -36,6 +39,8 @@ typedef struct held_file {
 
 typedef struct held_lists {
 	held_file ctl, itl;
+	unsigned parse_flags;  /* for load_file_ex: CTL_PARSE_LAZY where the
+				* certificates are decoded as checks need them */
 } held_lists;
 
 typedef enum { HELD_ANY, HELD_CTL, HELD_ITL } held_want;

@@ -3,26 +3,37 @@
 #include "suggest.h"
 #include "version.h"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+/* What each command needs of OpenSSL's global setup, which is most of what
+ * starting costs: CONF, the configuration file (its TLS policy: fetch-cert,
+ * check --live); NAMES, the legacy name tables (EVP_get_cipherbyname: an
+ * encrypted PEM key, PKCS#11 and TLS code). The others skip them. */
+enum { OSSL_CONF = 1, OSSL_NAMES = 2 };
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 	const char *desc;
+	unsigned ossl;
 } verbs[] = {
-	{"show", show_main, "print a CTL/ITL file the way CUCM's `show ctl` does"},
-	{"verify", verify_main, "check a CTL/ITL signature and say who signed it"},
-	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates"},
-	{"check", check_main, "find what would lock phones out before publishing (preflight)"},
-	{"plan", plan_main, "the safe order for regenerating certificates, step by step"},
-	{"diff", diff_main, "what changed between two CTL/ITL files; will phones take the new?"},
-	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers"},
-	{"fetch", fetch_main, "download a cluster's CTL/ITL over TFTP or HTTP, check, keep"},
-	{"fetch-cert", fetch_cert_main, "show (and keep) the certificate a node presents over TLS"},
+	{"show", show_main, "print a CTL/ITL file the way CUCM's `show ctl` does", 0},
+	{"verify", verify_main, "check a CTL/ITL signature and say who signed it", 0},
+	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates", OSSL_NAMES},
+	{"check", check_main, "find what would lock phones out before publishing (preflight)",
+	 OSSL_CONF | OSSL_NAMES},
+	{"plan", plan_main, "the safe order for regenerating certificates, step by step", OSSL_NAMES},
+	{"diff", diff_main, "what changed between two CTL/ITL files; will phones take the new?", 0},
+	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers", OSSL_NAMES},
+	{"fetch", fetch_main, "download a cluster's CTL/ITL over TFTP or HTTP, check, keep", OSSL_NAMES},
+	{"fetch-cert", fetch_cert_main, "show (and keep) the certificate a node presents over TLS",
+	 OSSL_CONF | OSSL_NAMES},
 };
 
 static void usage(FILE *out)
@@ -43,6 +54,8 @@ static void usage(FILE *out)
 		     "       certificate, key/signer mismatch, limits, unconfirmed fingerprint)\n"
 		     "  6    credential or token error (wrong PIN or passphrase, PIN locked, login refused)\n"
 		     "  7    token removed or not present\n"
+		     "  69   a module of ctlsign cannot be loaded (token or network code):\n"
+		     "       reinstall ctlsign\n"
 		     "  70   internal error\n"
 		     "  130  interrupted\n");
 }
@@ -65,8 +78,16 @@ int main(int argc, char **argv)
 	}
 	const char *names[sizeof(verbs) / sizeof(verbs[0])];
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (!strcmp(argv[1], verbs[i].name))
+		if (!strcmp(argv[1], verbs[i].name)) {
+			uint64_t init = OPENSSL_INIT_NO_ATEXIT;
+
+			if (!(verbs[i].ossl & OSSL_CONF))
+				init |= OPENSSL_INIT_NO_LOAD_CONFIG;
+			if (!(verbs[i].ossl & OSSL_NAMES))
+				init |= OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS;
+			OPENSSL_init_crypto(init, NULL);
 			return verbs[i].fn(argc - 1, argv + 1);
+		}
 		names[i] = verbs[i].name;
 	}
 	if (!cli_unknown_command(argv[1], names, sizeof(names) / sizeof(names[0])))

@@ -55,9 +55,9 @@ static void view(const ctl_record *r, struct recview *v)
 	if ((t = ctl_rec_find(r, CTL_R_SERIALNUMBER)))
 		ctl_hex_colon(t->val, t->len, v->serial, sizeof(v->serial));
 	ctl_text_safe(ctl_tlv_str(ctl_rec_find(r, CTL_R_SUBJECTNAME)), v->subject, sizeof(v->subject), 0);
-	if (r->cert) {
+	if (ctl_rec_cert(r)) {
 		ctl_certinfo ci;
-		if (!ctl_certinfo_get(r->cert, &ci, NULL)) {
+		if (!ctl_certinfo_get(ctl_rec_cert(r), &ci, NULL)) {
 			ctl_time_iso(ci.not_after, v->until, sizeof(v->until));
 			v->until[10] = '\0';   /* the date is enough here */
 			ctl_certinfo_free(&ci);

@@ -100,10 +100,10 @@ ctl_status ctl_spec_add_raw(ctl_spec *s, const ctl_record *r, const uint8_t *byt
 	ctl_entry *e;
 	ctl_status rc;
 
-	if (r->cert && !X509_up_ref(r->cert))
+	if (ctl_rec_cert(r) && !X509_up_ref(ctl_rec_cert(r)))
 		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 	if ((rc = ctl_spec_add(s, ctl_rec_function(r), dns ? ctl_tlv_str(dns) : NULL,
-			       ip && ip->len == 4 ? ip->val : NULL, r->cert, false, source, err)))
+			       ip && ip->len == 4 ? ip->val : NULL, ctl_rec_cert(r), false, source, err)))
 		return rc;
 	e = &s->e[s->n - 1];
 	e->token = ctl_rec_function(r) == CTL_ROLE_SAST && !(dns && ctl_tlv_str(dns)[0]);
@@ -621,12 +621,16 @@ ctl_status ctl_build(ctl_spec *s, ctl_signer *signer, uint8_t **out, size_t *out
 		goto out;
 	}
 
-	/* What phones will do with it: parse and verify, or nothing leaves. */
-	if (ctl_parse(file.p, file.n, &check, err)) {
+	/* What phones will do with it: parse and verify, or nothing leaves.
+	 * The certificates are this build's own encodings of certificates it
+	 * decoded: the signer's is decoded again by the verification. */
+	if (ctl_parse_ex(file.p, file.n, CTL_PARSE_BORROW | CTL_PARSE_LAZY, &check, err)) {
 		err->status = CTL_E_INTERNAL;
 		rc = ctl_err_wrap(err, "the built file does not parse");
 		goto out;
 	}
+	if ((size_t)signer_idx < check->nrec)
+		ctl_rec_cert_adopt(&check->rec[signer_idx], signer->cert);
 	if (ctl_verify(file.p, file.n, check, NULL, s->now, &vr, err) ||
 	    vr.signer_record != signer_idx + 1) {
 		rc = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1,

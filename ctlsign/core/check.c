@@ -422,13 +422,13 @@ static void check_structure(ctl_findings *fs, const char *path, const ctl_file *
 		ctl_finding_about ra = rec_about(path, f, i);
 		EVP_PKEY *pk;
 
-		if (r->cert)
+		if (ctl_rec_cert(r))
 			ncert++;
 		if (role == CTL_ROLE_TVS && !itl) {
 			ctl_findings_add(fs, "TVS-IN-CTL", &ra, "a TVS record in a CTL: TVS certificates belong in the ITL");
 			ctl_findings_advise(fs, "rebuild the CTL without it");
 		}
-		if (!r->cert || !(pk = X509_get0_pubkey(r->cert)))
+		if (!ctl_rec_cert(r) || !(pk = X509_get0_pubkey(ctl_rec_cert(r))))
 			continue;
 		if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA && EVP_PKEY_get_bits(pk) > 2048)
 			ctl_findings_add(fs, "KEY-OVER-2048", &ra, "an RSA-%d key: an open implementation's guidance "
@@ -512,7 +512,7 @@ static void check_records(ctl_findings *fs, const char *path, const ctl_file *f)
 
 			if (ctl_rec_function(q) != role)
 				continue;
-			if (r->cert && q->cert && ctl_cert_same(r->cert, q->cert)) {
+			if (ctl_rec_cert(r) && ctl_rec_cert(q) && ctl_cert_same(ctl_rec_cert(r), ctl_rec_cert(q))) {
 				ctl_findings_add(fs, "CERT-DUPLICATE", &ra, "the same certificate is %s record %d too",
 				    role_kw(role), (int)j + 1);
 				ctl_findings_advise(fs, "rebuild it with the certificate once");
@@ -535,7 +535,7 @@ static void check_validity(const ctl_check_in *in, ctl_findings *fs, const char 
 		char what[64];
 
 		snprintf(what, sizeof(what), "the %s certificate", role_kw(ctl_rec_function(&f->rec[i])));
-		validity(fs, f->rec[i].cert, &a, what, in->at);
+		validity(fs, ctl_rec_cert(&f->rec[i]), &a, what, in->at);
 	}
 }
 
@@ -735,7 +735,7 @@ static void check_cluster(const ctl_check_in *in, ctl_findings *fs, const char *
 	/* ITLRecovery: a SAST record named ITLRECOVERY_ that is not the cluster's. */
 	for (size_t i = 0; rec && i < f->nrec; i++) {
 		const ctl_record *r = &f->rec[i];
-		if (ctl_rec_function(r) == CTL_ROLE_SAST && cn_starts(r->cert, "ITLRECOVERY") &&
+		if (ctl_rec_function(r) == CTL_ROLE_SAST && cn_starts(ctl_rec_cert(r), "ITLRECOVERY") &&
 		    !ctl_record_holds(r, rec->x)) {
 			ctl_finding_about ra = rec_about(path, f, i);
 			ctl_findings_add(fs, "ITLRECOVERY-STALE", &ra, "holds another ITLRecovery certificate than the "
@@ -783,10 +783,10 @@ static void check_pair(ctl_findings *fs, const char *ctl_path, const ctl_file *c
 	for (size_t i = 0; i < itl->nrec; i++) {
 		const ctl_record *ir = &itl->rec[i], *cr;
 
-		if (!role_tftp(ctl_rec_function(ir)) || !ir->cert || !dns_of(ir)[0])
+		if (!role_tftp(ctl_rec_function(ir)) || !ctl_rec_cert(ir) || !dns_of(ir)[0])
 			continue;
 		cr = find_host(ctl, dns_of(ir), is_ccm_role);
-		if (cr && !is_blank(cr) && !ctl_record_holds(cr, ir->cert)) {
+		if (cr && !is_blank(cr) && !ctl_record_holds(cr, ctl_rec_cert(ir))) {
 			ctl_finding_about ra = rec_about(ctl_path, ctl, (size_t)index_of(ctl, cr) - 1);
 			ctl_findings_add(fs, "CTL-ITL-DISAGREE", &ra, "the CTL's record for TFTP node %s and the ITL's "
 			    "(%s record %zu) hold different certificates", dns_of(ir), itl_path, i + 1);
@@ -797,12 +797,12 @@ static void check_pair(ctl_findings *fs, const char *ctl_path, const ctl_file *c
 	for (size_t i = 0; i < ctl->nrec; i++) {
 		const ctl_record *cr = &ctl->rec[i];
 
-		if (ctl_rec_function(cr) != CTL_ROLE_SAST || !cn_starts(cr->cert, "ITLRECOVERY"))
+		if (ctl_rec_function(cr) != CTL_ROLE_SAST || !cn_starts(ctl_rec_cert(cr), "ITLRECOVERY"))
 			continue;
 		for (size_t k = 0; k < itl->nrec; k++) {
 			const ctl_record *ir = &itl->rec[k];
-			if (ctl_rec_function(ir) == CTL_ROLE_SAST && cn_starts(ir->cert, "ITLRECOVERY") &&
-			    !ctl_record_holds(ir, cr->cert)) {
+			if (ctl_rec_function(ir) == CTL_ROLE_SAST && cn_starts(ctl_rec_cert(ir), "ITLRECOVERY") &&
+			    !ctl_record_holds(ir, ctl_rec_cert(cr))) {
 				ctl_finding_about ra = rec_about(ctl_path, ctl, i);
 				ctl_findings_add(fs, "ITLRECOVERY-DIFFERS", &ra, "the CTL's ITLRecovery is not the ITL's "
 				    "(%s record %zu)", itl_path, k + 1);
@@ -875,7 +875,7 @@ ctl_status ctl_check(const ctl_check_in *in, ctl_findings *out, ctl_err *err)
 
 		for (size_t k = 0; k < 3 && !listed; k++)
 			for (size_t j = 0; lists[k] && j < lists[k]->nrec && !listed; j++)
-				listed = lists[k]->rec[j].cert && !X509_cmp(lists[k]->rec[j].cert, cc.c[i].x);
+				listed = ctl_rec_cert(&lists[k]->rec[j]) && !X509_cmp(ctl_rec_cert(&lists[k]->rec[j]), cc.c[i].x);
 		if (listed)
 			continue;
 		snprintf(what, sizeof(what), "the %s certificate of %s (`%s')", cc.c[i].key, cc.c[i].node,

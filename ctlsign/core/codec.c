@@ -17,17 +17,16 @@ void ctl_free(ctl_file *f)
 	if (!f)
 		return;
 	free(f->hdr);
-	for (size_t i = 0; i < f->nrec; i++) {
-		free(f->rec[i].tlv);
-		X509_free(f->rec[i].cert);
-	}
+	for (size_t i = 0; i < f->nrec; i++)
+		X509_free(f->rec[i].cert_cache);
+	free(f->rec_tlv);
 	free(f->rec);
 	free(f->bytes);
 	free(f);
 }
 
 /* Append a TLV to a growable array; NULL when out of memory or when the
- * header or a record already holds CTL_TLVS_MAX (*full set). */
+ * header already holds CTL_TLVS_MAX (*full set). */
 static ctl_tlv *tlv_push(ctl_tlv **arr, size_t *n, size_t *cap, bool *full)
 {
 	if (*n == CTL_TLVS_MAX) {
@@ -268,7 +267,7 @@ static ctl_status parse_header(const uint8_t *buf, size_t len, ctl_file *f, ctl_
 				hname(tag), err))
 			return err->status;
 		if (l)
-			t->val = (uint8_t *)buf + off + 3;
+			t->val = buf + off + 3;
 		if (tag == CTL_H_HEADERLENGTH) {
 			hdrlen = be16(t->val);
 			if (hdrlen < end)
@@ -341,14 +340,99 @@ X509 *ctl_der_cert(const uint8_t *p, size_t len)
 	return x;
 }
 
-static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int idx,
-			       ctl_record *r, ctl_err *err)
+ctl_status ctl_rec_cert_get(const ctl_record *r, X509 **out, ctl_err *err)
 {
-	size_t cap = 0, end, p;
+	/* The decoded form is a cache, not part of the record's value: filled
+	 * through a const reader. */
+	ctl_record *w = (ctl_record *)r;
+	const ctl_tlv *t = ctl_rec_find(r, CTL_R_CERTIFICATE);
+
+	*out = NULL;
+	if (!t)
+		return CTL_OK;
+	if (!r->cert_tried) {
+		w->cert_tried = true;
+		w->cert_cache = ctl_der_cert(t->val, t->len);
+		ERR_clear_error();
+	}
+	if (!(*out = r->cert_cache))
+		return ctl_err_set(err, CTL_E_MALFORMED, (long)t->off, CTL_R_CERTIFICATE, r->idx,
+				   "CERTIFICATE (%u bytes) is not exactly one DER X.509 certificate",
+				   t->len);
+	return CTL_OK;
+}
+
+bool ctl_rec_cert_adopt(ctl_record *r, X509 *x)
+{
+	const ctl_tlv *t = ctl_rec_find(r, CTL_R_CERTIFICATE);
+	unsigned char *der = NULL;
+	int n;
+	bool same;
+
+	if (!t || !x || r->cert_tried)
+		return false;
+	n = i2d_X509(x, &der);
+	same = n > 0 && (size_t)n == t->len && !memcmp(der, t->val, t->len);
+	OPENSSL_free(der);
+	if (!same || !X509_up_ref(x))
+		return false;
+	r->cert_cache = x;
+	r->cert_tried = true;
+	return true;
+}
+
+void ctl_rec_cert_release(ctl_record *r)
+{
+	X509_free(r->cert_cache);
+	r->cert_cache = NULL;
+	r->cert_tried = false;
+}
+
+X509 *ctl_rec_cert(const ctl_record *r)
+{
+	X509 *x;
+
+	ctl_rec_cert_get(r, &x, NULL);
+	return x;
+}
+
+/* How many records and record TLVs the records section frames: walked with
+ * parse_record's own framing rules (so that the parse never needs more),
+ * to allocate each array once. Stops where those rules stop. */
+static void count_records(const uint8_t *buf, size_t len, size_t off, size_t *nrec,
+			  size_t *ntlv)
+{
+	*nrec = *ntlv = 0;
+	while (off < len && *nrec < CTL_RECORDS_MAX) {
+		size_t rl, end, p, k;
+
+		++*nrec;
+		if (len - off < 5 || buf[off] != CTL_R_RECORDLENGTH || be16(buf + off + 1) != 2 ||
+		    (rl = be16(buf + off + 3)) < 5 || rl > len - off)
+			return;
+		/* At most CTL_TLVS_MAX a record: the parse refuses the next. */
+		for (end = off + rl, p = off, k = 0; p < end && k < CTL_TLVS_MAX &&
+						     end - p >= CTL_TLV_HDR &&
+						     be16(buf + p + 1) <= end - p - CTL_TLV_HDR;
+		     p += CTL_TLV_HDR + be16(buf + p + 1), k++)
+			++*ntlv;
+		off = end;
+	}
+	if (off < len)
+		++*nrec;   /* the one refused as one too many */
+}
+
+/* tlv: room counted by count_records for this record's TLVs. */
+static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int idx,
+			       bool lazy, ctl_tlv *tlv, ctl_record *r, ctl_err *err)
+{
+	size_t end, p;
 	unsigned char seen[CTL_TAG_MAX + 1] = {0};
-	bool full = false;
+	X509 *x;
 
 	r->off = off;
+	r->idx = idx;
+	r->tlv = tlv;
 	if (len - off < 5)
 		return ctl_err_set(err, CTL_E_MALFORMED, (long)off, buf[off], idx,
 				   "truncated record: RECORDLENGTH needs 5 bytes, only %zu remain",
@@ -385,25 +469,23 @@ static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int i
 		if (check_value(record_size(tag), buf + p + 3, l, (long)p, tag, idx,
 				rname(tag), err))
 			return err->status;
-		if (!(t = tlv_push(&r->tlv, &r->ntlv, &cap, &full))) {
-			if (full)
-				return ctl_err_set(err, CTL_E_REFUSED, (long)p, (int)tag, idx,
-						   "more than %u TLVs in one record: records hold a "
-						   "dozen; not read further", CTL_TLVS_MAX);
-			return ctl_err_set(err, CTL_E_INTERNAL, (long)p, -1, idx, "out of memory");
-		}
+		if (r->ntlv == CTL_TLVS_MAX)
+			return ctl_err_set(err, CTL_E_REFUSED, (long)p, (int)tag, idx,
+					   "more than %u TLVs in one record: records hold a "
+					   "dozen; not read further", CTL_TLVS_MAX);
+		t = &r->tlv[r->ntlv++];
 		t->off = p;
 		t->tag = (uint8_t)tag;
-		t->len = (uint16_t)l;
 		t->kind = CTL_TLV_PLAIN;
-		if (l)
-			t->val = (uint8_t *)buf + p + 3;
-		if (tag == CTL_R_CERTIFICATE && !(r->cert = ctl_der_cert(t->val, l))) {
-			ERR_clear_error();
+		t->depth = 0;
+		t->len = (uint16_t)l;
+		t->val = l ? buf + p + 3 : NULL;
+		if (tag == CTL_R_CERTIFICATE && !lazy && ctl_rec_cert_get(r, &x, err))
+			return err->status;
+		if (tag == CTL_R_CERTIFICATE && lazy && !ctl_der_cert_shape(t->val, l, NULL))
 			return ctl_err_set(err, CTL_E_MALFORMED, (long)p, (int)tag, idx,
 					   "CERTIFICATE (%u bytes) is not exactly one DER X.509 certificate",
 					   l);
-		}
 		p += CTL_TLV_HDR + l;
 	}
 	if (!seen[CTL_R_FUNCTION])
@@ -412,100 +494,65 @@ static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int i
 	return CTL_OK;
 }
 
-/* Parse the file's own copy of its bytes (f->bytes, set by the caller). */
-static ctl_status parse(ctl_file *f, ctl_err *err)
+ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *err)
 {
-	const uint8_t *buf = f->bytes;
-	size_t off, cap = 0, len = f->size;
+	return ctl_parse_ex(buf, len, 0, out, err);
+}
 
+ctl_status ctl_parse_ex(const uint8_t *buf, size_t len, unsigned flags, ctl_file **out,
+			ctl_err *err)
+{
+	ctl_file *f;
+	size_t off, nrec, ntlv, used = 0;
+
+	*out = NULL;
+	ctl_err_clear(err);
+	if (len > CTL_FILE_MAX)
+		return ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
+				   "%zu bytes is larger than any trust list can be (limit %u)",
+				   len, CTL_FILE_MAX);
+	if (!(f = calloc(1, sizeof(*f))))
+		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+	f->size = len;
+	if (!(flags & CTL_PARSE_BORROW)) {
+		if (!(f->bytes = malloc(len ? len : 1))) {
+			free(f);
+			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		}
+		if (len)
+			memcpy(f->bytes, buf, len);
+		buf = f->bytes;
+	}
 	if (parse_header(buf, len, f, err))
-		return err->status;
+		goto fail;
+	/* Records and their TLVs in two arrays, each allocated once. */
+	count_records(buf, len, f->header_length, &nrec, &ntlv);
+	if (!(f->rec = malloc((nrec ? nrec : 1) * sizeof(*f->rec))) ||
+	    !(f->rec_tlv = malloc((ntlv ? ntlv : 1) * sizeof(*f->rec_tlv)))) {
+		ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto fail;
+	}
 	for (off = f->header_length; off < len;) {
 		if (f->nrec == CTL_RECORDS_MAX) {
 			ctl_err_set(err, CTL_E_REFUSED, (long)off, -1, (int)f->nrec + 1,
 				    "more than %u records: no trust list phones use comes near "
 				    "(an ITL fails past about 39 certificates); not read further",
 				    CTL_RECORDS_MAX);
-			return err->status;
-		}
-		if (f->nrec == cap) {
-			size_t nc = cap ? cap * 2 : 8;
-			ctl_record *p = realloc(f->rec, nc * sizeof(*p));
-			if (!p)
-				return ctl_err_set(err, CTL_E_INTERNAL, (long)off, -1, -1,
-						   "out of memory");
-			f->rec = p;
-			cap = nc;
+			goto fail;
 		}
 		memset(&f->rec[f->nrec], 0, sizeof(ctl_record));
 		f->nrec++;
-		if (parse_record(buf, len, off, (int)f->nrec, &f->rec[f->nrec - 1], err))
-			return err->status;
+		if (parse_record(buf, len, off, (int)f->nrec, flags & CTL_PARSE_LAZY,
+				 f->rec_tlv + used, &f->rec[f->nrec - 1], err))
+			goto fail;
+		used += f->rec[f->nrec - 1].ntlv;
 		off += f->rec[f->nrec - 1].len;
 	}
-	return CTL_OK;
-}
-
-/* A file for len bytes, after the limit every input is held to; NULL (and
- * *st) on refusal. */
-static ctl_file *new_file(size_t len, ctl_status *st, ctl_err *err)
-{
-	ctl_file *f;
-
-	*st = CTL_OK;
-	ctl_err_clear(err);
-	if (len > CTL_FILE_MAX) {
-		*st = ctl_err_set(err, CTL_E_MALFORMED, -1, -1, -1,
-				  "%zu bytes is larger than any trust list can be (limit %u)",
-				  len, CTL_FILE_MAX);
-		return NULL;
-	}
-	if (!(f = calloc(1, sizeof(*f)))) {
-		*st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-		return NULL;
-	}
-	f->size = len;
-	return f;
-}
-
-ctl_status ctl_parse_keep(uint8_t *buf, size_t len, ctl_file **out, ctl_err *err)
-{
-	ctl_file *f;
-	ctl_status st;
-
-	*out = NULL;
-	if (!(f = new_file(len, &st, err)))
-		return st;
-	f->bytes = buf;
-	if ((st = parse(f, err))) {
-		f->bytes = NULL;   /* still the caller's */
-		ctl_free(f);
-		return st;
-	}
 	*out = f;
 	return CTL_OK;
-}
-
-ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *err)
-{
-	ctl_file *f;
-	ctl_status st;
-
-	*out = NULL;
-	if (!(f = new_file(len, &st, err)))
-		return st;
-	if (!(f->bytes = malloc(len ? len : 1))) {
-		ctl_free(f);
-		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-	}
-	if (len)
-		memcpy(f->bytes, buf, len);
-	if ((st = parse(f, err))) {
-		ctl_free(f);   /* and the copy */
-		return st;
-	}
-	*out = f;
-	return CTL_OK;
+fail:
+	ctl_free(f);
+	return err->status;
 }
 
 static size_t tlv_wire(const ctl_tlv *t)

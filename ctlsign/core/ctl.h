@@ -26,7 +26,7 @@ typedef struct ctl_tlv {
 	uint8_t kind;        /* ctl_tlv_kind */
 	uint8_t depth;       /* container nesting level (header only) */
 	uint16_t len;        /* value length, or a container's content length */
-	uint8_t *val;        /* the value, in the file's bytes; NULL when len == 0 */
+	const uint8_t *val;  /* the value, in the parsed bytes; NULL when len == 0 */
 } ctl_tlv;
 
 typedef struct ctl_record {
@@ -34,26 +34,69 @@ typedef struct ctl_record {
 	uint16_t len;        /* RECORDLENGTH */
 	size_t ntlv;
 	ctl_tlv *tlv;        /* in file order; tlv[0] is RECORDLENGTH */
-	X509 *cert;          /* decoded CERTIFICATE, NULL if the record has none */
+	int idx;             /* 1-based record number */
+	/* The CERTIFICATE decoded: a cache that ctl_rec_cert() fills on first
+	 * use (ctl_parse() fills it for every record unless CTL_PARSE_LAZY).
+	 * Not thread-safe: one file, one thread. */
+	X509 *cert_cache;
+	bool cert_tried;
 } ctl_record;
 
 typedef struct ctl_file {
-	uint8_t *bytes;      /* the file as parsed (owned): every value points into it */
 	size_t size;         /* serialized size */
 	uint16_t header_length;
 	size_t nhdr;
 	ctl_tlv *hdr;        /* header in file order, containers and padding included */
 	size_t nrec;
 	ctl_record *rec;
+	uint8_t *bytes;      /* the file's bytes the values point into, when owned */
+	ctl_tlv *rec_tlv;    /* every record's TLVs, one array (rec[i].tlv points in) */
 } ctl_file;
 
 /* Parse a whole trust list. Total: any input either yields a file that
  * ctl_serialize() turns back into exactly the same bytes, or an error with
- * the offset, tag and what was expected. */
+ * the offset, tag and what was expected. The file keeps one copy of buf,
+ * which the values point into, and every certificate is decoded (one that
+ * does not decode is CTL_E_MALFORMED). */
 ctl_status ctl_parse(const uint8_t *buf, size_t len, ctl_file **out, ctl_err *err);
-/* The same without a copy: buf (malloc'd) becomes the file's bytes on
- * success (ctl_free frees it); on failure it stays the caller's. */
-ctl_status ctl_parse_keep(uint8_t *buf, size_t len, ctl_file **out, ctl_err *err);
+
+enum {
+	/* No copy: the values point into buf, which must outlive the file. */
+	CTL_PARSE_BORROW = 1u << 0,
+	/* Certificates are decoded when first asked for (ctl_rec_cert); the
+	 * parse checks only their DER shape (ctl_der_cert_shape). */
+	CTL_PARSE_LAZY = 1u << 1,
+};
+ctl_status ctl_parse_ex(const uint8_t *buf, size_t len, unsigned flags, ctl_file **out,
+			ctl_err *err);
+
+/* The record's certificate, decoded on first use and owned by the record;
+ * NULL when it has none or it does not decode. */
+X509 *ctl_rec_cert(const ctl_record *r);
+/* The same, a certificate that does not decode being CTL_E_MALFORMED at its
+ * offset (*out NULL). A record without CERTIFICATE: CTL_OK, *out NULL. */
+ctl_status ctl_rec_cert_get(const ctl_record *r, X509 **out, ctl_err *err);
+/* A certificate decoded already (a builder's own): the record takes a
+ * reference when its CERTIFICATE is exactly x's DER and it has decoded
+ * none yet. False, and nothing changed, otherwise. */
+bool ctl_rec_cert_adopt(ctl_record *r, X509 *x);
+/* Drop the decoded certificate (decoded again if asked for): printing a
+ * long list one record at a time holds one certificate, not all. */
+void ctl_rec_cert_release(ctl_record *r);
+
+/* A certificate's DER shape, checked without decoding it: one SEQUENCE
+ * filling len exactly, of tbsCertificate (version, serial, algorithm,
+ * issuer, validity of two times, subject, key, then the tagged optional
+ * fields in order), algorithm and BIT STRING, each length definite and
+ * inside its parent. What the fields hold is OpenSSL's to judge when the
+ * certificate is decoded (ctl_rec_cert). *not_after (may be NULL): the
+ * validity's end, (time_t)-1 when it does not read as a UTCTime or
+ * GeneralizedTime. */
+bool ctl_der_cert_shape(const uint8_t *p, size_t len, time_t *not_after);
+/* An RSAPublicKey (PKCS #1) in DER, the one encoding of its key: then a
+ * certificate's subjectPublicKey bits are the PUBLICKEY a record carries,
+ * without encoding the key again. */
+bool ctl_der_rsa_pubkey_canonical(const uint8_t *p, size_t len);
 /* Emit the file as it is (no recomputation). *out is malloc'd. */
 ctl_status ctl_serialize(const ctl_file *f, uint8_t **out, size_t *outlen, ctl_err *err);
 void ctl_free(ctl_file *f);

@@ -33,6 +33,7 @@ typedef enum {
 	CTL_E_NOTOKEN,    /* token removed or not present */
 	CTL_E_INTERRUPTED,
 	CTL_E_INTERNAL,   /* out of memory, library failure */
+	CTL_E_MODULE,     /* one of ctlsign's own modules cannot be loaded */
 } ctl_status;
 
 #define CTL_ERR_MSG 512

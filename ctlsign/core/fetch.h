@@ -46,6 +46,9 @@ ctl_status ctl_fetch_init(ctl_err *err);
 ctl_status ctl_fetch_url(const char *url, size_t max, long timeout_ms, uint8_t **out,
 			 size_t *len, bool *not_found, ctl_err *err);
 
+/* A URL downloaded as ctl_read_input does (err->msg without the URL). */
+ctl_status ctl_fetch_input(const char *url, size_t max, uint8_t **out, size_t *len, ctl_err *err);
+
 /* A local file through ctl_read_file ("-" is stdin), or a URL (ctl_is_url)
  * downloaded as ctl_fetch_url does with the default timeout; a file the
  * server does not have is CTL_E_IO. The same limit rule for both: larger
@@ -92,6 +95,9 @@ typedef struct ctl_peer {
  * connect, timeout, not TLS); CTL_E_INTERNAL. Free with ctl_peer_free. */
 ctl_status ctl_peer_certs(const char *host, unsigned port, long timeout_ms, ctl_peer *out,
 			  ctl_err *err);
+/* Set OpenSSL's TLS up now (on the main thread, before handshakes run in
+ * threads). CTL_E_INTERNAL. */
+ctl_status ctl_peer_init(ctl_err *err);
 void ctl_peer_free(ctl_peer *p);
 
 /* The certificate is self-signed: its issuer is its subject and its own key

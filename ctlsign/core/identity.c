@@ -264,8 +264,8 @@ EVP_PKEY *ctl_record_pubkey(const ctl_record *r, bool *owned)
 	EVP_PKEY *pk;
 
 	*owned = false;
-	if (r->cert)
-		return X509_get0_pubkey(r->cert);
+	if (ctl_rec_cert(r))
+		return X509_get0_pubkey(ctl_rec_cert(r));
 	if (!(pkt = ctl_rec_find(r, CTL_R_PUBLICKEY)) || !pkt->len)
 		return NULL;
 	p = pkt->val;
@@ -289,6 +289,20 @@ ctl_status ctl_pubkey_bytes(X509 *x, uint8_t **out, size_t *n, ctl_err *err)
 	if (!pk)
 		return ctl_err_ssl(err, CTL_E_MALFORMED, "cannot read the certificate's public key");
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
+		const ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(x);
+
+		/* The certificate's own bytes when they are the key's DER (an
+		 * encoder costs as much as decoding the whole certificate). */
+		if (bits && ASN1_STRING_length(bits) > 0 &&
+		    (!(bits->flags & ASN1_STRING_FLAG_BITS_LEFT) || !(bits->flags & 7)) &&
+		    ctl_der_rsa_pubkey_canonical(ASN1_STRING_get0_data(bits),
+						 (size_t)ASN1_STRING_length(bits))) {
+			*n = (size_t)ASN1_STRING_length(bits);
+			if (!(*out = malloc(*n)))
+				return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+			memcpy(*out, ASN1_STRING_get0_data(bits), *n);
+			return CTL_OK;
+		}
 		if ((len = i2d_PublicKey(pk, &p)) <= 0)
 			return ctl_err_ssl(err, CTL_E_INTERNAL, "cannot encode the RSA public key");
 		*out = malloc((size_t)len);
@@ -354,9 +368,9 @@ bool ctl_record_consistent(const ctl_record *r, char *why, size_t whysz)
 	size_t sn = 0;
 	bool ok;
 
-	if (!r->cert)
+	if (!ctl_rec_cert(r))
 		return true;
-	s = ctl_serial_bytes(r->cert, &sn);
+	s = ctl_serial_bytes(ctl_rec_cert(r), &sn);
 	ok = s && rs && ctl_serial_eq(rs->val, rs->len, s, sn);
 	free(s);
 	if (!ok) {
@@ -364,7 +378,7 @@ bool ctl_record_consistent(const ctl_record *r, char *why, size_t whysz)
 			snprintf(why, whysz, "its SERIALNUMBER is not its CERTIFICATE's serial");
 		return false;
 	}
-	if (pkt && !pubkey_tlv_matches(pkt, r->cert)) {
+	if (pkt && !pubkey_tlv_matches(pkt, ctl_rec_cert(r))) {
 		if (why)
 			snprintf(why, whysz, "its PUBLICKEY is not its CERTIFICATE's key");
 		return false;
@@ -389,6 +403,23 @@ bool ctl_cert_is(X509 *cert, const uint8_t *serial, size_t sn, const char *issue
 	return ok;
 }
 
+/* The record's CERTIFICATE is exactly cert's DER (its kept encoding: no
+ * decoding of the record's). */
+static bool same_der(const ctl_record *r, X509 *cert)
+{
+	const ctl_tlv *ct = ctl_rec_find(r, CTL_R_CERTIFICATE);
+	unsigned char *der = NULL;
+	int n;
+	bool same;
+
+	if (!ct)
+		return false;
+	n = i2d_X509(cert, &der);
+	same = n > 0 && (size_t)n == ct->len && !memcmp(der, ct->val, ct->len);
+	OPENSSL_free(der);
+	return same;
+}
+
 bool ctl_record_holds(const ctl_record *r, X509 *cert)
 {
 	const ctl_tlv *rs = ctl_rec_find(r, CTL_R_SERIALNUMBER);
@@ -399,9 +430,11 @@ bool ctl_record_holds(const ctl_record *r, X509 *cert)
 	if (!cert || !rs || !ctl_cert_is(cert, rs->val, rs->len,
 					 ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME))))
 		return false;
-	if (r->cert)
-		return X509_get0_pubkey(r->cert) &&
-		       EVP_PKEY_eq(X509_get0_pubkey(r->cert), X509_get0_pubkey(cert)) == 1;
+	if (same_der(r, cert))
+		return true;
+	if (ctl_rec_cert(r))
+		return X509_get0_pubkey(ctl_rec_cert(r)) &&
+		       EVP_PKEY_eq(X509_get0_pubkey(ctl_rec_cert(r)), X509_get0_pubkey(cert)) == 1;
 	if (!ctl_rec_find(r, CTL_R_PUBLICKEY))
 		return true;   /* nothing more to confirm with */
 	pk = ctl_record_pubkey(r, &owned);

@@ -18,7 +18,6 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/ssl.h>
 
 #include <ctype.h>
 #include <pthread.h>
@@ -123,9 +122,9 @@ struct pool {
 
 ctl_status ctl_live_init(ctl_err *err)
 {
-	if (!OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL))
-		return ctl_err_ssl(err, CTL_E_INTERNAL, "cannot initialise OpenSSL");
-	return ctl_fetch_init(err);
+	ctl_status rc = ctl_peer_init(err);
+
+	return rc ? rc : ctl_fetch_init(err);
 }
 
 /* dst += (dst empty ? "" : sep) + s, cut to fit. */

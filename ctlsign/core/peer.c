@@ -1,6 +1,7 @@
 /* The certificate chain a TLS service presents, captured during the
  * handshake. Inspection only: nothing is trusted, no client certificate is
- * ever sent. */
+ * ever sent. In the network module with fetch_curl.c: libssl is mapped only
+ * by the commands that talk TLS. */
 #include "fetch.h"
 
 #include <openssl/err.h>
@@ -147,6 +148,13 @@ static bool numeric_host(const char *host)
 	unsigned char buf[sizeof(struct in6_addr)];
 
 	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+ctl_status ctl_peer_init(ctl_err *err)
+{
+	if (!OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL))
+		return ctl_err_ssl(err, CTL_E_INTERNAL, "cannot initialise OpenSSL");
+	return CTL_OK;
 }
 
 ctl_status ctl_peer_certs(const char *host, unsigned port, long timeout_ms, ctl_peer *out,

@@ -81,17 +81,22 @@ ctl_status ctl_tvs_view_add_file(ctl_tvs_view *v, const ctl_file *f, ctl_err *er
 		const ctl_record *r = &f->rec[i];
 		int role = ctl_rec_function(r);
 		ctl_status rc;
+		X509 *x;
 
-		if (!r->cert)
+		if (role != CTL_ROLE_TVS && role != CTL_ROLE_SAST && role != CTL_ROLE_CCM &&
+		    role != CTL_ROLE_TFTP && role != CTL_ROLE_CCM_TFTP)
+			continue;
+		/* A list parsed lazily: a certificate that does not decode is
+		 * found out here. */
+		if ((rc = ctl_rec_cert_get(r, &x, err)))
+			return rc;
+		if (!x)
 			continue;
 		if (role == CTL_ROLE_TVS)
-			rc = ctl_tvs_view_add(v, true, r->cert,
-					      ctl_tlv_str(ctl_rec_find(r, CTL_R_DNSNAME)), err);
-		else if (role == CTL_ROLE_SAST || role == CTL_ROLE_CCM || role == CTL_ROLE_TFTP ||
-			 role == CTL_ROLE_CCM_TFTP)
-			rc = ctl_tvs_view_add(v, false, r->cert, NULL, err);
+			rc = ctl_tvs_view_add(v, true, x, ctl_tlv_str(ctl_rec_find(r, CTL_R_DNSNAME)),
+					      err);
 		else
-			continue;
+			rc = ctl_tvs_view_add(v, false, x, NULL, err);
 		if (rc)
 			return rc;
 	}

@@ -81,7 +81,7 @@ ctl_status ctl_token_rules(const ctl_spec *s, X509 *signer, bool token_signed,
 
 		if (!ctl_record_is_token(r) || spec_has_record(s, r))
 			continue;
-		ctl_cert_describe(r->cert, what, sizeof(what));
+		ctl_cert_describe(ctl_rec_cert(r), what, sizeof(what));
 		return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
 				   "this update removes eToken SAST record %zu (%s) while it is signed "
 				   "by a token the CTL phones hold does not list: the CTL Client's rule "

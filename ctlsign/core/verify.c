@@ -134,8 +134,9 @@ static bool trust_add_cert(ctl_trust *t, X509 *x, const char *source)
 	return true;
 }
 
-ctl_status ctl_trust_add_file(ctl_trust **tp, const ctl_file *f, const char *source,
-			      unsigned roles, ctl_err *err)
+/* serial: only the records with this SERIALNUMBER (NULL: all). */
+static ctl_status trust_add_records(ctl_trust **tp, const ctl_file *f, const char *source,
+				    unsigned roles, const ctl_tlv *serial, ctl_err *err)
 {
 	ctl_trust *t = *tp;
 	const char *src;
@@ -152,9 +153,16 @@ ctl_status ctl_trust_add_file(ctl_trust **tp, const ctl_file *f, const char *sou
 		ctl_anchor *a;
 		bool owned;
 		EVP_PKEY *pk;
+		X509 *x;
+		ctl_status rc;
 
-		if (role < 0 || role > 31 || !(roles & (1u << role)) || !rs || !rs->len)
+		if (role < 0 || role > 31 || !(roles & (1u << role)) || !rs || !rs->len ||
+		    (serial && !ctl_serial_eq(rs->val, rs->len, serial->val, serial->len)))
 			continue;
+		/* A list parsed with CTL_PARSE_LAZY: its anchors' certificates are
+		 * decoded here, the others never. */
+		if ((rc = ctl_rec_cert_get(r, &x, err)))
+			return rc;
 		if (!(a = anchor_push(t)))
 			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 		a->role = role;
@@ -166,9 +174,9 @@ ctl_status ctl_trust_add_file(ctl_trust **tp, const ctl_file *f, const char *sou
 		if (!a->serial || !a->issuer)
 			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 		memcpy(a->serial, rs->val, rs->len);
-		if (r->cert && !X509_up_ref(r->cert))
+		if (x && !X509_up_ref(x))
 			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-		a->cert = r->cert;
+		a->cert = x;
 		pk = ctl_record_pubkey(r, &owned);
 		if (pk && !owned && !EVP_PKEY_up_ref(pk))
 			pk = NULL;
@@ -178,9 +186,15 @@ ctl_status ctl_trust_add_file(ctl_trust **tp, const ctl_file *f, const char *sou
 			continue;
 		if (!a->key)
 			snprintf(a->unusable, sizeof(a->unusable), "its %s does not decode",
-				 r->cert ? "certificate's key" : "PUBLICKEY");
+				 x ? "certificate's key" : "PUBLICKEY");
 	}
 	return CTL_OK;
+}
+
+ctl_status ctl_trust_add_file(ctl_trust **tp, const ctl_file *f, const char *source,
+			      unsigned roles, ctl_err *err)
+{
+	return trust_add_records(tp, f, source, roles, NULL, err);
 }
 
 ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
@@ -249,11 +263,20 @@ fail:
 
 /* Check one candidate key. Returns true when the signature is valid; on
  * false, res->reason says why. */
+static bool tbs_digest(const ctl_signed *t, const EVP_MD *md, uint8_t *out, unsigned *outlen)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	bool ok = c && EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, t->p[0], t->n[0]) &&
+		  EVP_DigestUpdate(c, t->p[1], t->n[1]) && EVP_DigestFinal_ex(c, out, outlen);
+
+	EVP_MD_CTX_free(c);
+	return ok;
+}
+
 static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const ctl_signed *tbs,
 		       unsigned code, bool legacy, ctl_verify_result *res)
 {
 	EVP_PKEY_CTX *pctx = NULL;
-	EVP_MD_CTX *mctx = NULL;
 	uint8_t rec[512], md[EVP_MAX_MD_SIZE];
 	size_t reclen = sizeof(rec);
 	unsigned mdlen = 0;
@@ -263,6 +286,7 @@ static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const ctl_signed *tbs,
 	const unsigned char *p;
 	unsigned char *reenc = NULL;
 	const EVP_MD *evmd;
+	EVP_MD *fetched = NULL;
 	int nid, reenclen;
 	bool ok = false;
 
@@ -306,7 +330,9 @@ static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const ctl_signed *tbs,
 	case NID_sha256:
 	case NID_sha384:
 	case NID_sha512:
-		evmd = EVP_get_digestbynid(nid);
+		/* Fetched by name from the provider: the legacy name tables
+		 * (EVP_get_digestbynid) are not set up for verify and show. */
+		evmd = fetched = EVP_MD_fetch(NULL, OBJ_nid2sn(nid), NULL);
 		break;
 	default:
 		snprintf(res->reason, sizeof(res->reason),
@@ -314,10 +340,7 @@ static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const ctl_signed *tbs,
 			 ctl_digest_nid_name(nid));
 		goto out;
 	}
-	if (!evmd || !(mctx = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(mctx, evmd, NULL) ||
-	    !EVP_DigestUpdate(mctx, tbs->p[0], tbs->n[0]) ||
-	    !EVP_DigestUpdate(mctx, tbs->p[1], tbs->n[1]) ||
-	    !EVP_DigestFinal_ex(mctx, md, &mdlen) ||
+	if (!evmd || !tbs_digest(tbs, evmd, md, &mdlen) ||
 	    (unsigned)ASN1_STRING_length(dig) != mdlen ||
 	    CRYPTO_memcmp(ASN1_STRING_get0_data(dig), md, mdlen) != 0) {
 		snprintf(res->reason, sizeof(res->reason),
@@ -326,11 +349,13 @@ static bool check_with(EVP_PKEY *pk, const ctl_tlv *sig, const ctl_signed *tbs,
 			 ctl_digest_nid_name(nid));
 		goto out;
 	}
-	/* Belt and braces: the library's own strict PKCS#1 v1.5 check. */
-	if (!EVP_MD_CTX_reset(mctx) || EVP_DigestVerifyInit(mctx, NULL, evmd, NULL, pk) <= 0 ||
-	    EVP_DigestVerifyUpdate(mctx, tbs->p[0], tbs->n[0]) <= 0 ||
-	    EVP_DigestVerifyUpdate(mctx, tbs->p[1], tbs->n[1]) <= 0 ||
-	    EVP_DigestVerifyFinal(mctx, sig->val, sig->len) != 1) {
+	/* Belt and braces: the library's own strict PKCS#1 v1.5 check, of the
+	 * digest just made (the bytes are not hashed twice). */
+	EVP_PKEY_CTX_free(pctx);
+	if (!(pctx = EVP_PKEY_CTX_new(pk, NULL)) || EVP_PKEY_verify_init(pctx) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(pctx, evmd) <= 0 ||
+	    EVP_PKEY_verify(pctx, sig->val, sig->len, md, mdlen) != 1) {
 		snprintf(res->reason, sizeof(res->reason),
 			 "PKCS#1 v1.5 verification failed");
 		goto out;
@@ -364,8 +389,8 @@ out:
 	ERR_clear_error();
 	OPENSSL_free(reenc);
 	X509_SIG_free(di);
-	EVP_MD_CTX_free(mctx);
 	EVP_PKEY_CTX_free(pctx);
+	EVP_MD_free(fetched);
 	OPENSSL_cleanse(rec, sizeof(rec));
 	return ok;
 }
@@ -424,7 +449,9 @@ ctl_status ctl_verify_ex(const uint8_t *buf, size_t len, const ctl_file *f,
 	ctl_tlv_u32(ctl_hdr_find(f, CTL_H_TIMESTAMP), &ts);
 	ctl_hex_colon(serial->val, serial->len, hex, sizeof(hex));
 	if (!t) {
-		if ((rc = ctl_trust_add_file(&own, f, "this file", CTL_ROLES_SAST, err)))
+		/* The records that can have signed it: the header's serial. The
+		 * others' certificates need not be decoded. */
+		if ((rc = trust_add_records(&own, f, "this file", CTL_ROLES_SAST, serial, err)))
 			goto out;
 		t = own;
 	}

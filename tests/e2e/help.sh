@@ -98,7 +98,7 @@ want=$(cd "$ROOT" && { [ -e .git ] && git describe --tags --dirty 2>/dev/null | 
 expect 0 "--version" -- "$CTLSIGN" --version
 check "--version: ctlsign $want" -- test "$(head -1 "$T/out")" = "ctlsign $want"
 has out "^OpenSSL $(openssl version | awk '{print $2}') (built with " "--version: OpenSSL at run time"
-has out "^libcurl $(pkg-config --modversion libcurl) (built with " "--version: libcurl"
+has out "^libcurl $(pkg-config --modversion libcurl) (built with)" "--version: libcurl"
 has out "^libp11 $(pkg-config --modversion libp11) (built with)" "--version: libp11"
 has out "^p11-kit $(pkg-config --modversion p11-kit-1) (built with)" "--version: p11-kit"
 check "man page .TH carries the changelog's version" -- \
@@ -109,4 +109,31 @@ check "--version ran under strace" -- test -s trace.txt
 check "--version loads no PKCS#11 module and reads no p11-kit registry" -- \
 	bash -c "! grep -E 'openat\(.*(pkcs11|p11-kit/modules|softhsm|opensc)' trace.txt | grep -v ENOENT | grep -q ."
 check "--version opens no socket" -- bash -c "! grep -q '^[0-9]* *socket(' trace.txt"
+
+# ---- what each command maps (docs/benchmarks.md) ---------------------------------
+# verify and show map OpenSSL's libcrypto and json-c, never the token or
+# network libraries, nor OpenSSL's configuration file; tokens loads the
+# token module from beside the binary, fetch the network module.
+notmapped='ctlsign-(token|net)\.so|libcurl|libp11|p11-kit|pcsclite|libssl|openssl\.cnf'
+for c in "verify -q" "show"; do
+	strace -f -e trace=openat -o trace.txt "$CTLSIGN" $c "$ROOT/tests/golden/ctl-direct.tlv" >/dev/null 2>&1
+	check "$c ran under strace" -- test -s trace.txt
+	check "$c opens no token or network library, no OpenSSL config" -- \
+		bash -c "! grep -v ENOENT trace.txt | grep -qE '$notmapped'"
+done
+strace -f -e trace=openat -o trace.txt "$CTLSIGN" tokens --module /nonexistent.so >/dev/null 2>&1
+check "tokens loads its module from beside the binary" -- \
+	grep -qE "\"$(dirname "$CTLSIGN")/ctlsign-token\.so\".*= [0-9]" trace.txt
+strace -f -e trace=openat -o trace.txt "$CTLSIGN" fetch --timeout 0.2 tftp://127.0.0.1:9/x -o "$T/x.tlv" \
+	>/dev/null 2>&1
+check "fetch loads the network module" -- grep -qE "ctlsign-net\.so\".*= [0-9]" trace.txt
+# A binary without its modules: exit 69, naming the module's path and why.
+mkdir -p "$T/lonely" && cp "$CTLSIGN" "$T/lonely/ctlsign"
+expect 69 "tokens without the token module" -- "$T/lonely/ctlsign" tokens --module /nonexistent.so
+has err "cannot load ctlsign's token module (PKCS#11 and PC/SC): .*ctlsign-token\.so: .*No such file" \
+	"the missing module named, with dlerror()"
+has err "reinstall ctlsign" "and what to do"
+expect 69 "fetch without the network module" -- "$T/lonely/ctlsign" fetch tftp://127.0.0.1:9/x -o "$T/x.tlv"
+has err "cannot load ctlsign's network module (libcurl): .*ctlsign-net\.so" "the network module named"
+expect 0 "verify needs neither" -- "$T/lonely/ctlsign" verify -q "$ROOT/tests/golden/ctl-direct.tlv"
 finish

@@ -54,7 +54,8 @@ for f in ./usr/bin/ctlsign ./usr/share/man/man1/ctlsign.1.gz \
 	./usr/share/ctlsign/token-profiles/softhsm2.profile ./usr/share/ctlsign/token-profiles/etoken-5110.profile \
 	./usr/share/doc/ctlsign/copyright ./usr/share/doc/ctlsign/changelog.gz \
 	./usr/share/doc/ctlsign/README.md.gz ./usr/share/doc/ctlsign/ci.md.gz ./usr/share/doc/ctlsign/tokens.md.gz \
-	./usr/share/doc/ctlsign/examples/cluster.ini; do
+	./usr/share/doc/ctlsign/examples/cluster.ini \
+	./usr/lib/ctlsign/ctlsign-token.so ./usr/lib/ctlsign/ctlsign-net.so; do
 	check "package has $f" -- grep -qxF "$f" "$T/files.txt"
 done
 check "nothing outside /usr" -- bash -c "! grep -vE '^\./(usr(/.*)?)?\$' '$T/files.txt'"
@@ -76,6 +77,8 @@ expect 0 "installed ctlsign tokens on SoftHSM" -- env SOFTHSM2_CONF="$T/hsm/soft
 for t in "eToken" "eToken 2" "eToken 3"; do has out "token: *$t\$" "tokens lists $t"; done
 check "profiles read from the package's folder, beside the binary" -- \
 	grep -q "\"$R/usr/bin/../share/ctlsign/token-profiles/.*\.profile\"" "$T/trace"
+check "the token module loaded from the package, beside the binary" -- \
+	grep -qE "\"$R/usr/bin/../lib/ctlsign/ctlsign-token\.so\".*= [0-9]" "$T/trace"
 expect 0 "installed tokens --uri-only" -- env SOFTHSM2_CONF="$T/hsm/softhsm2.conf" "$X" tokens --uri-only \
 	--module /usr/lib/softhsm/libsofthsm2.so
 check "three URIs" -- test "$(grep -c '^pkcs11:' "$T/out")" = 3

@@ -62,7 +62,7 @@ static void check_parsed(const uint8_t *data, size_t size, const ctl_file *f)
 		CHECK(r->off >= f->header_length && r->off + r->len <= size);
 		check_tlvs(r->tlv, r->ntlv, r->off, r->off + r->len);
 		CHECK(ctl_rec_function(r) >= 0);
-		CHECK((r->cert != NULL) == (ctl_rec_find(r, CTL_R_CERTIFICATE) != NULL));
+		CHECK((ctl_rec_cert(r) != NULL) == (ctl_rec_find(r, CTL_R_CERTIFICATE) != NULL));
 	}
 
 	/* Round trip, byte for byte. */
@@ -102,9 +102,9 @@ static void check_parsed(const uint8_t *data, size_t size, const ctl_file *f)
 	for (size_t i = 0; i < f->nrec; i++) {
 		ctl_certinfo ci;
 
-		if (!f->rec[i].cert)
+		if (!ctl_rec_cert(&f->rec[i]))
 			continue;
-		if (ctl_certinfo_get(f->rec[i].cert, &ci, &err) == CTL_OK) {
+		if (ctl_certinfo_get(ctl_rec_cert(&f->rec[i]), &ci, &err) == CTL_OK) {
 			CHECK(ci.subject && ci.issuer);
 			ctl_certinfo_free(&ci);
 		}

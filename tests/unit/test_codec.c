@@ -154,9 +154,9 @@ Test(codec, parse_serialize_parse_is_stable)
 		for (size_t i = 0; i < f->nrec; i++) {
 			cr_assert_eq(g->rec[i].ntlv, f->rec[i].ntlv);
 			cr_assert_eq(g->rec[i].len, f->rec[i].len);
-			cr_assert_eq(!!g->rec[i].cert, !!f->rec[i].cert);
-			if (f->rec[i].cert)
-				cr_assert_eq(X509_cmp(g->rec[i].cert, f->rec[i].cert), 0);
+			cr_assert_eq(!!ctl_rec_cert(&g->rec[i]), !!ctl_rec_cert(&f->rec[i]));
+			if (ctl_rec_cert(&f->rec[i]))
+				cr_assert_eq(X509_cmp(ctl_rec_cert(&g->rec[i]), ctl_rec_cert(&f->rec[i])), 0);
 			for (size_t j = 0; j < f->rec[i].ntlv; j++) {
 				cr_assert_eq(g->rec[i].tlv[j].tag, f->rec[i].tlv[j].tag);
 				cr_assert_eq(g->rec[i].tlv[j].len, f->rec[i].tlv[j].len);
@@ -748,10 +748,10 @@ Test(codec, blanked_record_parses)
 	ctl_file *f = parse_ok(p, len, "ctl-blanked");
 
 	cr_assert_eq(f->nrec, 3);
-	cr_assert_not_null(f->rec[0].cert);
+	cr_assert_not_null(ctl_rec_cert(&f->rec[0]));
 	for (size_t i = 1; i < 3; i++) {
 		const ctl_record *r = &f->rec[i];
-		cr_assert_null(r->cert);
+		cr_assert_null(ctl_rec_cert(r));
 		cr_assert_eq(r->ntlv, 4);
 		cr_assert_eq(r->len, 5 + 8 + 5 + 7, "blanked record is %u bytes", r->len);
 		cr_assert_eq(ctl_rec_function(r), CTL_ROLE_CCM_TFTP);
@@ -828,8 +828,8 @@ Test(codec, records_in_any_tag_order)
 		cr_assert_str_eq(ctl_tlv_str(ctl_rec_find(&f->rec[0], CTL_R_SUBJECTNAME)), "CN=s");
 		cr_assert_str_eq(ctl_tlv_str(ctl_rec_find(&f->rec[0], CTL_R_DNSNAME)), "host");
 		cr_assert_eq(ctl_rec_find(&f->rec[0], CTL_R_SERIALNUMBER)->val[2], 3);
-		cr_assert_not_null(f->rec[0].cert);
-		cr_assert_eq(!!f->rec[1].cert, order[0] != 9);
+		cr_assert_not_null(ctl_rec_cert(&f->rec[0]));
+		cr_assert_eq(!!ctl_rec_cert(&f->rec[1]), order[0] != 9);
 		assert_roundtrip(b.p, b.n, f, "shuffled record");
 		ctl_free(f);
 	}
@@ -990,7 +990,7 @@ Test(codec, certificate_not_der_or_with_trailing_garbage)
 		fx_tlv(&b, 9, der, derlen);
 		fx_rec_end(&b, r);
 		f = parse_ok(b.p, b.n, "good certificate");
-		cr_assert_not_null(f->rec[0].cert);
+		cr_assert_not_null(ctl_rec_cert(&f->rec[0]));
 		ctl_free(f);
 	}
 	free(more);
@@ -1373,12 +1373,12 @@ Test(codec, record_names_match_certificates)
 			char hex[256];
 			const ctl_tlv *sn = ctl_rec_find(r, CTL_R_SERIALNUMBER);
 
-			if (!r->cert)
+			if (!ctl_rec_cert(r))
 				continue;
 			/* ctl-token-oldnames' first record has hand-written old-style names. */
 			if (strcmp(*n, "ctl-token-oldnames.tlv") == 0 && i == 0)
 				continue;
-			cr_assert_eq(ctl_certinfo_get(r->cert, &ci, &e), CTL_OK);
+			cr_assert_eq(ctl_certinfo_get(ctl_rec_cert(r), &ci, &e), CTL_OK);
 			cr_assert_str_eq(ci.subject, ctl_tlv_str(ctl_rec_find(r, CTL_R_SUBJECTNAME)),
 					 "%s rec %zu", *n, i + 1);
 			cr_assert_str_eq(ci.issuer, ctl_tlv_str(ctl_rec_find(r, CTL_R_ISSUERNAME)),
@@ -1477,4 +1477,213 @@ Test(codec, value_helpers)
 	t.kind = CTL_TLV_CONTAINER;
 	t.len = 2;
 	cr_assert_not(ctl_tlv_u16(&t, &u));
+}
+
+/* ---- lazy certificates (CTL_PARSE_LAZY) and no copies (CTL_PARSE_BORROW) -- */
+
+/* Every fixture: the lazy, borrowed parse gives the same structure, points
+ * into the caller's bytes, decodes nothing until asked, then the same
+ * certificates as the eager parse. */
+Test(codec, lazy_borrowed_parse_agrees_with_eager)
+{
+	const char *const *lists[] = {fx_valid, fx_bad};
+
+	for (size_t l = 0; l < 2; l++)
+		for (const char *const *n = lists[l]; *n; n++) {
+			size_t len;
+			uint8_t *p = fx_read(*n, &len);
+			ctl_file *e = parse_ok(p, len, *n), *z = NULL;
+			ctl_err err;
+
+			cr_assert_eq(ctl_parse_ex(p, len, CTL_PARSE_LAZY | CTL_PARSE_BORROW, &z, &err),
+				     CTL_OK, "%s: %s", *n, err.msg);
+			cr_assert_null(z->bytes, "%s: a borrowed parse keeps no copy", *n);
+			cr_assert_not_null(e->bytes, "%s: ctl_parse keeps one copy", *n);
+			cr_assert_eq(z->nrec, e->nrec);
+			for (size_t i = 0; i < z->nrec; i++) {
+				const ctl_tlv *t = ctl_rec_find(&z->rec[i], CTL_R_CERTIFICATE);
+
+				cr_assert_not(z->rec[i].cert_tried, "%s rec %zu decoded early", *n, i);
+				if (t)
+					cr_assert(e->rec[i].cert_tried, "%s rec %zu: eager parse decodes",
+						  *n, i);
+				if (t)
+					cr_assert_eq(t->val, p + t->off + 3, "%s rec %zu: value not in place",
+						     *n, i);
+				cr_assert_eq(!!ctl_rec_cert(&z->rec[i]), !!ctl_rec_cert(&e->rec[i]));
+				if (ctl_rec_cert(&e->rec[i]))
+					cr_assert_eq(X509_cmp(ctl_rec_cert(&z->rec[i]),
+							      ctl_rec_cert(&e->rec[i])), 0);
+				/* Released, then decoded again: the same certificate. */
+				ctl_rec_cert_release(&z->rec[i]);
+				cr_assert_not(z->rec[i].cert_tried);
+				cr_assert_eq(!!ctl_rec_cert(&z->rec[i]), !!ctl_rec_cert(&e->rec[i]));
+			}
+			assert_roundtrip(p, len, z, *n);
+			ctl_free(z);
+			ctl_free(e);
+			free(p);
+		}
+}
+
+/* The shape check refuses what is not X.509's layout (a serial that is not
+ * an INTEGER, a validity without two times); a record adopts a certificate
+ * decoded already when it carries exactly its DER, once. */
+Test(codec, lazy_shape_and_adopt)
+{
+	size_t derlen, r;
+	uint8_t *der = fx_cert_der("ccm2.pem", &derlen), *p;
+	fx_buf b = {0};
+	ctl_file *f = NULL;
+	ctl_err e;
+	X509 *x = NULL, *mine;
+	const uint8_t *q;
+
+	/* Certificate and tbsCertificate headers (long form), version [0]. */
+	p = der + 4 + 4;
+	cr_assert_eq(p[0], 0xa0, "fixture certificate layout changed");
+	p += 2 + p[1];
+	cr_assert_eq(p[0], 0x02);
+	p[0] = 0x01;
+	cr_assert_not(ctl_der_cert_shape(der, derlen, NULL), "a BOOLEAN serial");
+	p[0] = 0x02;
+	cr_assert(ctl_der_cert_shape(der, derlen, NULL));
+	{
+		X509 *ok;
+		const ASN1_TIME *nb;
+		uint8_t *w;
+
+		q = der;
+		ok = d2i_X509(NULL, &q, (long)derlen);
+		nb = X509_get0_notBefore(ok);
+		w = memmem(der, derlen, ASN1_STRING_get0_data(nb), (size_t)ASN1_STRING_length(nb));
+		cr_assert_not_null(w);
+		w[-2] = 0x13;            /* UTCTime -> PrintableString */
+		cr_assert_not(ctl_der_cert_shape(der, derlen, NULL), "validity holds two times");
+		w[-2] = 0x17;
+		X509_free(ok);
+	}
+	fx_header(&b, false);
+	r = fx_rec_begin(&b);
+	fx_tlv_u16(&b, 4, 2);
+	fx_tlv(&b, 9, der, derlen);
+	fx_rec_end(&b, r);
+	cr_assert_eq(ctl_parse_ex(b.p, b.n, CTL_PARSE_LAZY | CTL_PARSE_BORROW, &f, &e), CTL_OK, "%s",
+		     e.msg);
+	q = der;
+	mine = d2i_X509(NULL, &q, (long)derlen);
+	cr_assert(ctl_rec_cert_adopt(&f->rec[0], mine));
+	cr_assert_eq(ctl_rec_cert(&f->rec[0]), mine, "adopted, not decoded again");
+	cr_assert_not(ctl_rec_cert_adopt(&f->rec[0], mine), "adopts once");
+	X509_free(mine);
+	cr_assert_eq(ctl_rec_cert_get(&f->rec[0], &x, &e), CTL_OK);
+	cr_assert_not_null(x);
+	ctl_free(f);
+	free(der);
+	fx_free(&b);
+}
+
+/* A record whose certificate has the shape but not the content: lazily
+ * parsed, it is refused when decoded, at the CERTIFICATE's offset. */
+Test(codec, lazy_certificate_that_does_not_decode)
+{
+	size_t derlen, r, at;
+	uint8_t *der = fx_cert_der("ccm2.pem", &derlen), *alg;
+	fx_buf b = {0};
+	ctl_file *f = NULL;
+	ctl_err e;
+	X509 *x = (X509 *)1;
+	static const uint8_t sha256rsa[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01};
+
+	/* The outer signatureAlgorithm's OID made an INTEGER of the same
+	 * length: the shape (a SEQUENCE) holds, OpenSSL's template does not. */
+	alg = der + derlen - sizeof(sha256rsa);
+	while (alg > der && memcmp(alg, sha256rsa, sizeof(sha256rsa)))
+		alg--;
+	cr_assert(alg > der, "no signature algorithm OID found");
+	alg[0] = 0x02;
+	cr_assert(ctl_der_cert_shape(der, derlen, NULL));
+	fx_header(&b, false);
+	r = fx_rec_begin(&b);
+	fx_tlv_u16(&b, 4, 2);
+	at = b.n;
+	fx_tlv(&b, 9, der, derlen);
+	fx_rec_end(&b, r);
+	expect_malformed(b.p, b.n, (long)at, CTL_R_CERTIFICATE, 1, "not exactly one DER", "eager");
+	cr_assert_eq(ctl_parse_ex(b.p, b.n, CTL_PARSE_LAZY, &f, &e), CTL_OK, "%s", e.msg);
+	cr_assert_null(ctl_rec_cert(&f->rec[0]));
+	cr_assert_eq(ctl_rec_cert_get(&f->rec[0], &x, &e), CTL_E_MALFORMED);
+	cr_assert_null(x);
+	cr_assert_eq(e.offset, (long)at);
+	cr_assert_eq(e.tag, CTL_R_CERTIFICATE);
+	cr_assert_eq(e.record, 1);
+	ctl_free(f);
+	free(der);
+	fx_free(&b);
+}
+
+/* The DER shape: every fixture certificate has it, and its notAfter read
+ * from the DER is OpenSSL's; a byte cut anywhere, or one added, breaks it. */
+Test(codec, der_cert_shape)
+{
+	static const char *const certs[] = {"ccm1.pem", "ccm2.pem", "capf.pem", "tvs.pem",
+					    "ecdsa.pem", "expired.pem", "signer4096.pem", NULL};
+
+	for (const char *const *c = certs; *c; c++) {
+		size_t n;
+		uint8_t *der = fx_cert_der(*c, &n), *more = malloc(n + 1);
+		const uint8_t *q = der;
+		X509 *x = d2i_X509(NULL, &q, (long)n);
+		struct tm tm;
+		time_t na;
+
+		cr_assert_not_null(x);
+		cr_assert(ctl_der_cert_shape(der, n, &na), "%s", *c);
+		cr_assert(ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm));
+		cr_assert_eq(na, timegm(&tm), "%s: notAfter", *c);
+		for (size_t cut = 0; cut < n; cut++)
+			cr_assert_not(ctl_der_cert_shape(der, cut, NULL), "%s cut at %zu", *c, cut);
+		memcpy(more, der, n);
+		more[n] = 0;
+		cr_assert_not(ctl_der_cert_shape(more, n + 1, NULL), "%s + 1 byte", *c);
+		X509_free(x);
+		free(more);
+		free(der);
+	}
+	cr_assert_not(ctl_der_cert_shape(NULL, 0, NULL));
+}
+
+/* A record's PUBLICKEY is the certificate's own key bits when they are the
+ * key's DER: the same bytes as encoding the key. */
+Test(codec, rsa_public_key_bits_are_the_encoding)
+{
+	static const char *const certs[] = {"ccm1.pem", "ccm2.pem", "signer4096.pem", NULL};
+
+	for (const char *const *c = certs; *c; c++) {
+		size_t n;
+		uint8_t *der = fx_cert_der(*c, &n), *enc = NULL;
+		const uint8_t *q = der;
+		X509 *x = d2i_X509(NULL, &q, (long)n);
+		const ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(x);
+		int len = i2d_PublicKey(X509_get0_pubkey(x), &enc);
+
+		cr_assert_gt(len, 0);
+		cr_assert(ctl_der_rsa_pubkey_canonical(ASN1_STRING_get0_data(bits),
+						       (size_t)ASN1_STRING_length(bits)), "%s", *c);
+		cr_assert_eq(len, ASN1_STRING_length(bits));
+		cr_assert_eq(memcmp(enc, ASN1_STRING_get0_data(bits), (size_t)len), 0, "%s", *c);
+		/* A padding byte DER forbids: not canonical. */
+		{
+			uint8_t pad[] = {0x30, 0x07, 0x02, 0x02, 0x00, 0x01, 0x02, 0x01, 0x03};
+			uint8_t ok[] = {0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x03};
+			uint8_t longlen[] = {0x30, 0x81, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x03};
+
+			cr_assert_not(ctl_der_rsa_pubkey_canonical(pad, sizeof(pad)));
+			cr_assert(ctl_der_rsa_pubkey_canonical(ok, sizeof(ok)));
+			cr_assert_not(ctl_der_rsa_pubkey_canonical(longlen, sizeof(longlen)));
+		}
+		OPENSSL_free(enc);
+		X509_free(x);
+		free(der);
+	}
 }

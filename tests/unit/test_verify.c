@@ -117,7 +117,7 @@ Test(verify, every_valid_fixture)
 		cr_assert_eq(r.old_numbering, good[i].old, "%s", good[i].name);
 		cr_assert_eq(r.note[0] != '\0', good[i].old, "%s: note `%s'", good[i].name, r.note);
 		cr_assert_str_empty(r.reason);
-		cr_assert_eq(r.signer_cert, L.f->rec[good[i].signer_record - 1].cert);
+		cr_assert_eq(r.signer_cert, ctl_rec_cert(&L.f->rec[good[i].signer_record - 1]));
 		cr_assert_eq(ctl_rec_function(&L.f->rec[r.signer_record - 1]), CTL_ROLE_SAST);
 		unload(&L);
 	}
@@ -387,7 +387,7 @@ Test(verify, signer_record_without_certificate_uses_publickey)
 
 	L.p = resign_without_cert(&L.len);
 	cr_assert_eq(ctl_parse(L.p, L.len, &L.f, &e), CTL_OK, "%s", e.msg);
-	cr_assert_null(L.f->rec[0].cert);
+	cr_assert_null(ctl_rec_cert(&L.f->rec[0]));
 	cr_assert_eq(L.f->nrec, 5);
 	cr_assert_not_null(ctl_rec_find(&L.f->rec[0], CTL_R_PUBLICKEY));
 	cr_assert_eq(verify(&L, NULL, TS, &r, &e), CTL_OK, "%s", r.reason);
