@@ -72,18 +72,27 @@ echo "== generating fixtures"
 tests/fixtures/gen.sh "$tmp/fx" >/dev/null
 echo "== SoftHSM stores: the three test eTokens; 1 and 8 tokens for \`tokens'"
 softhsm-conf/provision.sh "$tmp/hsm" >/dev/null
+# pkcs11-tool on the store of $n tokens.
+p11() { SOFTHSM2_CONF=$tmp/hsm$n/softhsm2.conf pkcs11-tool --module "$softhsm" "$@" \
+	>/dev/null 2>&1 || { echo "bench: pkcs11-tool $*: failed" >&2; exit 2; }; }
 for n in 1 8; do
 	mkdir -p "$tmp/hsm$n/tokens"
 	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
 		"$tmp/hsm$n/tokens" >"$tmp/hsm$n/softhsm2.conf"
 	openssl x509 -in "$tmp/hsm/cert-eToken.pem" -outform DER -out "$tmp/hsm$n/cert.der"
+	# PINs never on a command line: pkcs11-tool reads them as env:NAME
+	# (as softhsm-conf/provision.sh does). SoftHSM keeps one free slot
+	# last; its index is the count of tokens so far.
 	for i in $(seq 1 $n); do
-		SOFTHSM2_CONF=$tmp/hsm$n/softhsm2.conf softhsm2-util --init-token --free \
-			--label "t$i" --so-pin 87654321 --pin 123456 >/dev/null
-		SOFTHSM2_CONF=$tmp/hsm$n/softhsm2.conf pkcs11-tool --module "$softhsm" \
-			--token-label "t$i" --login --pin 123456 --write-object "$tmp/hsm$n/cert.der" \
-			--type cert --id 01 --label SAST >/dev/null 2>&1
+		SOPIN=$(openssl rand -hex 8) UPIN=$(openssl rand -hex 6)
+		export SOPIN UPIN
+		p11 --slot-index $((i - 1)) --init-token --label "t$i" --so-pin env:SOPIN
+		p11 --token-label "t$i" --login --login-type so --so-pin env:SOPIN \
+			--init-pin --new-pin env:UPIN
+		p11 --token-label "t$i" --login --pin env:UPIN --write-object "$tmp/hsm$n/cert.der" \
+			--type cert --id 01 --label SAST
 	done
+	unset SOPIN UPIN
 done
 export BENCH_BIN=$bin BENCH_FX=$tmp/fx BENCH_OUT=$bdir/bench.txt BENCH_SMOKE=$smoke
 export BENCH_MKCTL=$PWD/tests/fixtures/mkctl.py BENCH_WALK=$bdir/bench-walk
