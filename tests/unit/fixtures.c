@@ -4,11 +4,15 @@
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/pem.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *const fx_valid[] = {
@@ -398,4 +402,27 @@ long fx_rec_tlv_off(const uint8_t *p, size_t n, size_t idx, unsigned tag)
 		off += 3 + fx_be16(p + off + 1);
 	}
 	return -1;
+}
+
+int fx_silent_socket(int type, unsigned *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, type, 0);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (type == SOCK_STREAM)
+		cr_assert_eq(listen(fd, 8), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+double fx_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }

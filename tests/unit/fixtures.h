@@ -25,6 +25,14 @@ extern const char *const fx_valid[];
 /* Every .tlv gen.sh makes whose name starts with "bad-" (NULL-terminated). */
 extern const char *const fx_bad[];
 
+/* A loopback socket of this type (SOCK_STREAM or SOCK_DGRAM) that nobody
+ * answers on: TCP listens (the kernel completes connections) but never
+ * accepts or speaks, UDP is bound and silent; closed, it refuses. Returns
+ * the fd and its port in *port. */
+int fx_silent_socket(int type, unsigned *port);
+/* Monotonic seconds, for bounding how long a call takes. */
+double fx_now(void);
+
 /* ---- Byte builder ------------------------------------------------------ */
 
 typedef struct fx_buf {

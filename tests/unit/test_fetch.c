@@ -137,50 +137,23 @@ Test(fetch, refused_before_any_traffic)
 	cr_assert_null(strstr(err.msg, "S3cret"), "%s", err.msg);
 }
 
-/* A loopback socket of this type that nobody answers on; returns the fd and
- * its port. TCP sockets listen (the kernel completes the connection) but
- * never accept or speak. */
-static int silent_socket(int type, unsigned *port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t al = sizeof(a);
-	int fd = socket(AF_INET, type, 0);
-
-	cr_assert_geq(fd, 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	if (type == SOCK_STREAM)
-		cr_assert_eq(listen(fd, 4), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void check_timeout(const char *scheme, int type)
 {
 	unsigned port;
-	int fd = silent_socket(type, &port);
+	int fd = fx_silent_socket(type, &port);
 	char url[128], where[64];
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	bool nf = true;
 	ctl_err err;
-	double t0 = now_s(), dt;
+	double t0 = fx_now(), dt;
 	ctl_status st;
 
 	snprintf(url, sizeof(url), "%s://127.0.0.1:%u/CTLFile.tlv", scheme, port);
 	snprintf(where, sizeof(where), "127.0.0.1 port %u", port);
 	ctl_err_clear(&err);
 	st = ctl_fetch_url(url, CTL_FILE_MAX, 500, &buf, &len, &nf, &err);
-	dt = now_s() - t0;
+	dt = fx_now() - t0;
 	close(fd);
 	cr_assert_eq(st, CTL_E_IO, "%s: %s", url, err.msg);
 	cr_assert(!nf, "a timeout is not a missing file");
@@ -220,7 +193,7 @@ Test(fetch, read_input_file_or_url, .timeout = 20)
 	cr_assert_eq(ctl_read_input(path, 100, &buf, &len, &err), CTL_E_MALFORMED);
 
 	/* A URL goes to the network; the message leaves naming it to the caller. */
-	fd = silent_socket(SOCK_STREAM, &port);
+	fd = fx_silent_socket(SOCK_STREAM, &port);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/CTLFile.tlv", port);
 	close(fd);   /* now nobody listens: refused at once */
 	cr_assert_eq(ctl_read_input(url, CTL_FILE_MAX, &buf, &len, &err), CTL_E_IO);
@@ -233,16 +206,16 @@ Test(fetch, read_input_file_or_url, .timeout = 20)
 Test(fetch, tls_connect_refused_and_silent, .timeout = 20)
 {
 	unsigned port;
-	int fd = silent_socket(SOCK_STREAM, &port);
+	int fd = fx_silent_socket(SOCK_STREAM, &port);
 	ctl_peer p;
 	ctl_err err;
 	char where[64];
-	double t0 = now_s();
+	double t0 = fx_now();
 
 	snprintf(where, sizeof(where), "127.0.0.1 port %u", port);
 	ctl_err_clear(&err);
 	cr_assert_eq(ctl_peer_certs("127.0.0.1", port, 500, &p, &err), CTL_E_IO);
-	cr_assert_lt(now_s() - t0, 2.0);
+	cr_assert_lt(fx_now() - t0, 2.0);
 	cr_assert(strstr(err.msg, where), "%s", err.msg);
 	cr_assert(strstr(err.msg, "no certificate received"), "%s", err.msg);
 	cr_assert_null(p.chain);

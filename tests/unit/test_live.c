@@ -117,31 +117,6 @@ Test(live, codes_in_the_table)
 	cr_assert_geq(used, 10);
 }
 
-/* A loopback port: listening but never answering (TCP), bound and silent
- * (UDP); close it and it refuses. */
-static int silent_socket(int type, unsigned *port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t al = sizeof(a);
-	int fd = socket(AF_INET, type, 0);
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	if (type == SOCK_STREAM)
-		cr_assert_eq(listen(fd, 8), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 struct seen {
 	pthread_t caller;
 	bool other_thread;
@@ -190,7 +165,7 @@ Test(live, silent_nodes_bounded_and_parallel, .timeout = 30)
 	ctl_cluster c;
 	ctl_cluster_node nodes[2];
 	unsigned tport, uport;
-	int tfd = silent_socket(SOCK_STREAM, &tport), ufd = silent_socket(SOCK_DGRAM, &uport);
+	int tfd = fx_silent_socket(SOCK_STREAM, &tport), ufd = fx_silent_socket(SOCK_DGRAM, &uport);
 	struct seen s = {.caller = pthread_self()};
 	ctl_live_opts o = {.timeout_ms = 700, .ports = {tport, tport, tport, uport},
 			   .progress = on_progress, .ud = &s};
@@ -199,10 +174,10 @@ Test(live, silent_nodes_bounded_and_parallel, .timeout = 30)
 	double t0;
 
 	two_nodes(&c, nodes);
-	t0 = now_s();
+	t0 = fx_now();
 	cr_assert_eq(ctl_live_contact(&c, &o, &l, &err), CTL_OK, "%s", err.msg);
 	/* 5 jobs of 0.7 s each: together well under their sum (3.5 s). */
-	cr_assert_lt(now_s() - t0, 2.8, "%.1f s", now_s() - t0);
+	cr_assert_lt(fx_now() - t0, 2.8, "%.1f s", fx_now() - t0);
 	close(tfd);
 	close(ufd);
 	cr_assert_eq(l.n, 6);
@@ -243,7 +218,7 @@ Test(live, refused_nodes_and_findings, .timeout = 30)
 	ctl_cluster c;
 	ctl_cluster_node nodes[2];
 	unsigned tport, uport;
-	int tfd = silent_socket(SOCK_STREAM, &tport), ufd = silent_socket(SOCK_DGRAM, &uport);
+	int tfd = fx_silent_socket(SOCK_STREAM, &tport), ufd = fx_silent_socket(SOCK_DGRAM, &uport);
 	ctl_live_opts o = {.timeout_ms = 700, .jobs = 1};
 	ctl_live l;
 	ctl_live_counts k;
