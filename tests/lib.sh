@@ -114,6 +114,18 @@ serve() {
 	return 1
 }
 
+# elapsed COMMAND...: run it (output in $T/out, $T/err), its status in RC,
+# its wall time in seconds in SECS. faster SECS MAX: SECS < MAX.
+elapsed() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	t1=$(date +%s.%N)
+	SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+}
+faster() { awk -v s="$1" -v m="$2" 'BEGIN { exit !(s < m) }'; }
+
 finish() {
 	echo "$SUITE: $PASS passed, $FAIL failed"
 	[ "$FAIL" = 0 ]

@@ -13,17 +13,6 @@ cd "$T"
 MAC=001A2B3C4D5E
 
 # Servers: `serve' in lib.sh (a free port, stopped on exit).
-# elapsed COMMAND...: run it (output in $T/out, $T/err), its status in RC,
-# its wall time in seconds in SECS.
-elapsed() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	"$@" >"$T/out" 2>"$T/err"
-	RC=$?
-	t1=$(date +%s.%N)
-	SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-}
-faster() { awk -v s="$1" -v m="$2" 'BEGIN { exit !(s < m) }'; }
 md5() { md5sum "$1" | cut -d' ' -f1; }
 sha1() { sha1sum "$1" | cut -d' ' -f1; }
 sha256() { sha256sum "$1" | cut -d' ' -f1; }

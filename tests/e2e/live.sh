@@ -23,15 +23,6 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 print(" ".join(sorted({f["host"] or "-" for f in d["findings"] if f["code"] == sys.argv[2]})))' "$T/out" "$1"
 }
-elapsed() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	"$@" >"$T/out" 2>"$T/err"
-	RC=$?
-	t1=$(date +%s.%N)
-	SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-}
-faster() { awk -v s="$1" -v m="$2" 'BEGIN { exit !(s < m) }'; }
 
 # ---- servers on given addresses ------------------------------------------------
 # `serve' in lib.sh picks a port on 127.0.0.1; --live-port names one port per
