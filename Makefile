@@ -21,7 +21,7 @@ DEB_PKGS = build-essential pkg-config python3 openssl libssl-dev libp11-dev \
 	softhsm2 opensc gnutls-bin vsmartcard-vpcd libbsd-dev libinih-dev \
 	libjson-c-dev clang libclang-rt-14-dev valgrind cppcheck clang-tidy procps strace time \
 	libcurl4-openssl-dev tftpd-hpa \
-	debhelper dpkg-dev fakeroot lintian bash-completion
+	debhelper dpkg-dev fakeroot lintian bash-completion man-db
 
 PKGS = openssl libp11 p11-kit-1 libpcsclite json-c inih libbsd libcurl
 TEST_PKGS = criterion
