@@ -214,7 +214,7 @@ static int fetch_one(const struct fopts *o, const char *url, const char *name,
 	role_counts(f, roles, sizeof(roles));
 	ctl_tlv_u32(ctl_hdr_find(f, CTL_H_TIMESTAMP), &ts);
 	ctl_time_iso((time_t)ts, when, sizeof(when));
-	if (vr.signer_cert && !ctl_certinfo_get(vr.signer_cert, &ci, NULL))
+	if (vr.signer_has_cert && !ctl_verify_signer_info(&vr, f, &ci))
 		have_ci = true;
 	signer_subject = have_ci ? ci.subject : ctl_tlv_str(ctl_hdr_find(f, CTL_H_SIGNERNAME));
 

@@ -105,7 +105,7 @@ static int add_trust(struct trust_in *t, const char *path, bool quiet)
 	return EXIT_OK;
 }
 
-static void print_valid(const loaded *L, const ctl_verify_result *vr, const ctl_trust *t,
+static void print_valid(const loaded *L, ctl_verify_result *vr, const ctl_trust *t,
 			time_t now)
 {
 	ctl_certinfo ci;
@@ -116,13 +116,13 @@ static void print_valid(const loaded *L, const ctl_verify_result *vr, const ctl_
 	ctl_time_iso((time_t)ts, when, sizeof(when));
 	printf("%s: signature valid (%s, RSA %d-bit), signed %s\n", L->path,
 	       ctl_digest_nid_name(vr->digest_nid), vr->signer_bits, when);
-	if (vr->signer_cert && !ctl_certinfo_get(vr->signer_cert, &ci, NULL)) {
+	if (vr->signer_has_cert && !ctl_verify_signer_info(vr, L->f, &ci)) {
 		char subj[1024], iss[1024];
 		ctl_text_safe(ci.subject, subj, sizeof(subj), 0);
 		ctl_text_safe(ci.issuer, iss, sizeof(iss), 0);
 		printf("signer: %s\n        serial %s, issuer %s\n", subj, ci.serial_hex, iss);
 		ctl_certinfo_free(&ci);
-	} else if (!vr->signer_cert) {
+	} else if (!vr->signer_has_cert) {
 		printf("signer: record %d has no certificate; verified with its PUBLICKEY\n",
 		       vr->signer_record);
 	}
@@ -143,7 +143,7 @@ static void print_valid(const loaded *L, const ctl_verify_result *vr, const ctl_
 	if (vr->warning[0])
 		printf("warning: %s\n", ctl_text_safe(vr->warning, msg, sizeof(msg), CTL_TEXT_LINES));
 	ctl_time_iso(vr->signer_not_after, until, sizeof(until));
-	if (vr->signer_cert && vr->signer_expired)
+	if (vr->signer_has_cert && vr->signer_expired)
 		printf("warning: the signer's certificate expired on %s%s; the signature itself is valid\n",
 		       until, vr->signer_expired_at_signing ? " (already when the file was signed)" : "");
 	for (size_t i = 0; i < L->f->nrec; i++) {
@@ -152,8 +152,9 @@ static void print_valid(const loaded *L, const ctl_verify_result *vr, const ctl_
 		time_t na;
 
 		/* Certificates are decoded for this warning only when the DER
-		 * says they have expired, or cannot say. */
-		if (!ct || (r->cert_tried && r->cert_cache == vr->signer_cert) ||
+		 * says they have expired, or cannot say. The signer's file's own
+		 * signer had its warning above. */
+		if (!ct || (!vr->anchor && vr->signer_record == (int)i + 1) ||
 		    (ctl_der_cert_shape(ct->val, ct->len, &na) && na != (time_t)-1 && na >= now) ||
 		    !ctl_rec_cert(r) || ctl_certinfo_get(ctl_rec_cert(r), &ci, NULL))
 			continue;

@@ -188,6 +188,48 @@ ctl_status ctl_certinfo_get(X509 *cert, ctl_certinfo *ci, ctl_err *err)
 	return CTL_OK;
 }
 
+ctl_status ctl_certinfo_der(const uint8_t *der, size_t len, ctl_certinfo *ci)
+{
+	ctl_cert_der cd;
+	ctl_der_span serial, kd;
+	const unsigned char *p;
+	X509_NAME *subj = NULL, *iss = NULL;
+	EVP_PKEY *pk = NULL;
+	ctl_status rc = CTL_E_MALFORMED;
+
+	memset(ci, 0, sizeof(*ci));
+	if (!ctl_der_cert_read(der, len, &cd) || !ctl_der_serial_magnitude(&cd.serial, &serial) ||
+	    !ctl_der_spki_rsa(&cd.spki, &kd) || cd.not_before == (time_t)-1 ||
+	    cd.not_after == (time_t)-1)
+		return CTL_E_MALFORMED;
+	p = cd.subject.p;
+	if (!(subj = d2i_X509_NAME(NULL, &p, (long)cd.subject.n)) || p != cd.subject.p + cd.subject.n)
+		goto out;
+	p = cd.issuer.p;
+	if (!(iss = d2i_X509_NAME(NULL, &p, (long)cd.issuer.n)) || p != cd.issuer.p + cd.issuer.n)
+		goto out;
+	p = kd.p;
+	if (!(pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)kd.n)) || p != kd.p + kd.n)
+		goto out;
+	if (!(ci->subject = ctl_name_string(subj)) || !(ci->issuer = ctl_name_string(iss)) ||
+	    !EVP_Digest(der, len, ci->sha1, NULL, EVP_sha1(), NULL))
+		goto out;
+	ctl_hex_colon(serial.p, serial.n, ci->serial_hex, sizeof(ci->serial_hex));
+	snprintf(ci->key_type, sizeof(ci->key_type), "RSA");
+	ci->key_bits = EVP_PKEY_get_bits(pk);
+	ci->not_before = cd.not_before;
+	ci->not_after = cd.not_after;
+	rc = CTL_OK;
+out:
+	if (rc)
+		ctl_certinfo_free(ci);
+	ERR_clear_error();
+	EVP_PKEY_free(pk);
+	X509_NAME_free(subj);
+	X509_NAME_free(iss);
+	return rc;
+}
+
 void ctl_certinfo_free(ctl_certinfo *ci)
 {
 	free(ci->subject);

@@ -93,6 +93,33 @@ void ctl_rec_cert_release(ctl_record *r);
  * validity's end, (time_t)-1 when it does not read as a UTCTime or
  * GeneralizedTime. */
 bool ctl_der_cert_shape(const uint8_t *p, size_t len, time_t *not_after);
+/* A span of DER inside a certificate's bytes (borrowed). */
+typedef struct ctl_der_span {
+	const uint8_t *p;
+	size_t n;
+} ctl_der_span;
+/* The fields verification reads, located by the same walk as
+ * ctl_der_cert_shape (false when that fails): what a signer lookup needs
+ * without decoding the certificate. Times are (time_t)-1 when they do not
+ * read as the RFC 5280 forms. */
+typedef struct ctl_cert_der {
+	ctl_der_span serial;   /* the INTEGER's contents */
+	ctl_der_span issuer;   /* the Name, header included */
+	ctl_der_span subject;
+	ctl_der_span spki;     /* SubjectPublicKeyInfo, header included */
+	time_t not_before, not_after;
+} ctl_cert_der;
+bool ctl_der_cert_read(const uint8_t *p, size_t len, ctl_cert_der *out);
+/* A serial in its one DER form and not negative: its magnitude (the sign
+ * byte dropped), as ctl_serial_bytes gives it. False otherwise (the caller
+ * decodes the certificate). */
+bool ctl_der_serial_magnitude(const ctl_der_span *serial, ctl_der_span *out);
+/* An RSA key the way every builder writes it: algorithm rsaEncryption
+ * with NULL parameters, no unused bits, and an RSAPublicKey in its one
+ * DER encoding filling the BIT STRING. *key: that RSAPublicKey. False for
+ * anything else (other algorithms, other encodings), which the caller
+ * leaves to OpenSSL. */
+bool ctl_der_spki_rsa(const ctl_der_span *spki, ctl_der_span *key);
 /* An RSAPublicKey (PKCS #1) in DER, the one encoding of its key: then a
  * certificate's subjectPublicKey bits are the PUBLICKEY a record carries,
  * without encoding the key again. */
@@ -140,6 +167,12 @@ typedef struct ctl_certinfo {
 
 ctl_status ctl_certinfo_get(X509 *cert, ctl_certinfo *ci, ctl_err *err);
 void ctl_certinfo_free(ctl_certinfo *ci);
+/* The same facts read from a certificate's DER without decoding it (see
+ * ctl_record_key_der): CTL_OK for an RSA certificate in the forms
+ * ctl_der_cert_read, ctl_der_serial_magnitude and ctl_der_spki_rsa read,
+ * with names that decode and RFC 5280 times; else CTL_E_MALFORMED, for
+ * the caller to decode it and take ctl_certinfo_get. */
+ctl_status ctl_certinfo_der(const uint8_t *der, size_t len, ctl_certinfo *ci);
 
 /* CUCM name string (CN;OU;O;L;ST;C then others in DER order). malloc'd. */
 char *ctl_name_string(const X509_NAME *name);

@@ -336,26 +336,42 @@ ctl_status ctl_pubkey_bytes(X509 *x, uint8_t **out, size_t *n, ctl_err *err)
 	return CTL_OK;
 }
 
-/* PUBLICKEY of a record against a certificate's key: RSA decoded and
- * compared as keys (an encoder's choices must not matter), EC as points. */
+#define SERIAL_DIFFERS "its SERIALNUMBER is not its CERTIFICATE's serial"
+#define KEY_DIFFERS "its PUBLICKEY is not its CERTIFICATE's key"
+
+/* PUBLICKEY against a certificate's RSA key: the key's own DER bytes
+ * (ckder, may be NULL) match at once, else decoded and compared as keys
+ * (an encoder's choices must not matter). */
+static bool rsa_tlv_matches(const ctl_tlv *pkt, EVP_PKEY *ck, const ctl_der_span *ckder)
+{
+	const unsigned char *p = pkt->val;
+	EVP_PKEY *pk;
+	bool ok;
+
+	if (ckder && ckder->n == pkt->len && !memcmp(ckder->p, pkt->val, pkt->len))
+		return true;
+	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, pkt->len);
+	ok = pk && p == pkt->val + pkt->len && EVP_PKEY_eq(pk, ck) == 1;
+	EVP_PKEY_free(pk);
+	ERR_clear_error();
+	return ok;
+}
+
+/* PUBLICKEY of a record against a certificate's key: RSA as keys, EC as
+ * points. */
 static bool pubkey_tlv_matches(const ctl_tlv *pkt, X509 *x)
 {
 	EVP_PKEY *ck = X509_get0_pubkey(x);
-	bool ok = false;
+	uint8_t *b = NULL;
+	size_t n = 0;
+	bool ok;
 
 	if (!ck)
 		return false;
-	if (EVP_PKEY_get_base_id(ck) == EVP_PKEY_RSA) {
-		const unsigned char *p = pkt->val;
-		EVP_PKEY *pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, pkt->len);
-		ok = pk && p == pkt->val + pkt->len && EVP_PKEY_eq(pk, ck) == 1;
-		EVP_PKEY_free(pk);
-	} else {
-		uint8_t *b = NULL;
-		size_t n = 0;
-		ok = !ctl_pubkey_bytes(x, &b, &n, NULL) && b && n == pkt->len && !memcmp(b, pkt->val, n);
-		free(b);
-	}
+	if (EVP_PKEY_get_base_id(ck) == EVP_PKEY_RSA)
+		return rsa_tlv_matches(pkt, ck, NULL);
+	ok = !ctl_pubkey_bytes(x, &b, &n, NULL) && b && n == pkt->len && !memcmp(b, pkt->val, n);
+	free(b);
 	ERR_clear_error();
 	return ok;
 }
@@ -375,13 +391,47 @@ bool ctl_record_consistent(const ctl_record *r, char *why, size_t whysz)
 	free(s);
 	if (!ok) {
 		if (why)
-			snprintf(why, whysz, "its SERIALNUMBER is not its CERTIFICATE's serial");
+			snprintf(why, whysz, SERIAL_DIFFERS);
 		return false;
 	}
 	if (pkt && !pubkey_tlv_matches(pkt, ctl_rec_cert(r))) {
 		if (why)
-			snprintf(why, whysz, "its PUBLICKEY is not its CERTIFICATE's key");
+			snprintf(why, whysz, KEY_DIFFERS);
 		return false;
+	}
+	return true;
+}
+
+bool ctl_record_key_der(const ctl_record *r, EVP_PKEY **key, char *why, size_t whysz)
+{
+	const ctl_tlv *ct = ctl_rec_find(r, CTL_R_CERTIFICATE);
+	const ctl_tlv *rs = ctl_rec_find(r, CTL_R_SERIALNUMBER);
+	const ctl_tlv *pkt = ctl_rec_find(r, CTL_R_PUBLICKEY);
+	ctl_cert_der cd;
+	ctl_der_span serial, kd;
+	const unsigned char *p;
+	EVP_PKEY *pk;
+
+	*key = NULL;
+	if (why && whysz)
+		why[0] = '\0';
+	if (!ct || r->cert_tried || !ctl_der_cert_read(ct->val, ct->len, &cd) ||
+	    !ctl_der_serial_magnitude(&cd.serial, &serial) || !ctl_der_spki_rsa(&cd.spki, &kd))
+		return false;
+	p = kd.p;
+	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)kd.n);
+	if (!pk || p != kd.p + kd.n) {
+		EVP_PKEY_free(pk);
+		ERR_clear_error();
+		return false;
+	}
+	*key = pk;
+	if (!rs || !ctl_serial_eq(rs->val, rs->len, serial.p, serial.n)) {
+		if (why)
+			snprintf(why, whysz, SERIAL_DIFFERS);
+	} else if (pkt && !rsa_tlv_matches(pkt, pk, &kd)) {
+		if (why)
+			snprintf(why, whysz, KEY_DIFFERS);
 	}
 	return true;
 }

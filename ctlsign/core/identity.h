@@ -35,6 +35,15 @@ EVP_PKEY *ctl_record_pubkey(const ctl_record *r, bool *owned);
  * SERIALNUMBER or PUBLICKEY disagrees with its own CERTIFICATE cannot be
  * trusted to say who it is: false, with why (may be NULL). */
 bool ctl_record_consistent(const ctl_record *r, char *why, size_t whysz);
+/* The same two facts for a record whose certificate is not decoded yet,
+ * read from its DER: the RSA key (*key, the caller's to free) and, when
+ * the record disagrees with its certificate, why (else ""). False, with
+ * *key NULL, when the certificate is not one ctl_der_cert_read,
+ * ctl_der_serial_magnitude and ctl_der_spki_rsa read, or is decoded
+ * already: the caller takes ctl_record_pubkey and ctl_record_consistent.
+ * OpenSSL 3.0 sets up a decoder for every certificate it decodes, which
+ * costs more than verifying a list's signature. */
+bool ctl_record_key_der(const ctl_record *r, EVP_PKEY **key, char *why, size_t whysz);
 
 /* Does the record hold this certificate? Serial and ISSUERNAME (as a DN)
  * must match, and the record's public key, where it carries one, must be

@@ -393,7 +393,7 @@ ctl_status ctl_phone_judge_file(const ctl_held *h, const uint8_t *buf, size_t le
 		char unknown[320];
 
 		not_held(h, t, itl, unknown, sizeof(unknown));
-		rc = judge_tvs(h, self.signer_cert, tv, unknown, r, err);
+		rc = judge_tvs(h, ctl_verify_signer_cert(&self, f), tv, unknown, r, err);
 		advise(h, itl, r);
 	} else {
 		*err = e;

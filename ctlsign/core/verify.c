@@ -122,6 +122,7 @@ static bool trust_add_cert(ctl_trust *t, X509 *x, const char *source)
 		return false;
 	}
 	a->cert = x;
+	a->has_cert = true;
 	a->key = X509_get_pubkey(x);
 	ERR_clear_error();
 	a->serial = serial;
@@ -134,9 +135,12 @@ static bool trust_add_cert(ctl_trust *t, X509 *x, const char *source)
 	return true;
 }
 
-/* serial: only the records with this SERIALNUMBER (NULL: all). */
+/* serial: only the records with this SERIALNUMBER (NULL: all). der: keys
+ * read from the certificates' DER where they can be (ctl_record_key_der),
+ * the certificates left undecoded; only for the file being verified,
+ * whose records outlive the result (ctl_verify_signer_cert). */
 static ctl_status trust_add_records(ctl_trust **tp, const ctl_file *f, const char *source,
-				    unsigned roles, const ctl_tlv *serial, ctl_err *err)
+				    unsigned roles, const ctl_tlv *serial, bool der, ctl_err *err)
 {
 	ctl_trust *t = *tp;
 	const char *src;
@@ -150,21 +154,27 @@ static ctl_status trust_add_records(ctl_trust **tp, const ctl_file *f, const cha
 		const ctl_record *r = &f->rec[i];
 		const ctl_tlv *rs = ctl_rec_find(r, CTL_R_SERIALNUMBER);
 		int role = ctl_rec_function(r);
+		char why[sizeof(((ctl_anchor *)0)->unusable)];
+		EVP_PKEY *dk = NULL, *pk;
 		ctl_anchor *a;
-		bool owned;
-		EVP_PKEY *pk;
-		X509 *x;
+		bool owned, from_der;
+		X509 *x = NULL;
 		ctl_status rc;
 
 		if (role < 0 || role > 31 || !(roles & (1u << role)) || !rs || !rs->len ||
 		    (serial && !ctl_serial_eq(rs->val, rs->len, serial->val, serial->len)))
 			continue;
 		/* A list parsed with CTL_PARSE_LAZY: its anchors' certificates are
-		 * decoded here, the others never. */
-		if ((rc = ctl_rec_cert_get(r, &x, err)))
+		 * decoded here (or only read, with der), the others never. */
+		from_der = der && ctl_record_key_der(r, &dk, why, sizeof(why));
+		if (!from_der && (rc = ctl_rec_cert_get(r, &x, err)))
 			return rc;
-		if (!(a = anchor_push(t)))
+		if (!(a = anchor_push(t))) {
+			EVP_PKEY_free(dk);
 			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		}
+		a->key = dk;
+		a->has_cert = from_der || x;
 		a->role = role;
 		a->record = (int)i + 1;
 		a->source = src;
@@ -174,6 +184,11 @@ static ctl_status trust_add_records(ctl_trust **tp, const ctl_file *f, const cha
 		if (!a->serial || !a->issuer)
 			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 		memcpy(a->serial, rs->val, rs->len);
+		if (from_der) {
+			if (why[0])
+				snprintf(a->unusable, sizeof(a->unusable), "%s", why);
+			continue;
+		}
 		if (x && !X509_up_ref(x))
 			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 		a->cert = x;
@@ -194,7 +209,7 @@ static ctl_status trust_add_records(ctl_trust **tp, const ctl_file *f, const cha
 ctl_status ctl_trust_add_file(ctl_trust **tp, const ctl_file *f, const char *source,
 			      unsigned roles, ctl_err *err)
 {
-	return trust_add_records(tp, f, source, roles, NULL, err);
+	return trust_add_records(tp, f, source, roles, NULL, false, err);
 }
 
 ctl_status ctl_trust_load(const char *path, ctl_trust **out, ctl_err *err)
@@ -395,17 +410,57 @@ out:
 	return ok;
 }
 
-static void expiry(ctl_verify_result *res, X509 *x, time_t now, uint32_t ts)
+X509 *ctl_verify_signer_cert(ctl_verify_result *res, const ctl_file *f)
+{
+	if (!res->signer_cert && res->valid && res->signer_has_cert && !res->anchor && f &&
+	    res->signer_record > 0 && (size_t)res->signer_record <= f->nrec) {
+		res->signer_cert = ctl_rec_cert(&f->rec[res->signer_record - 1]);
+		ERR_clear_error();
+	}
+	return res->signer_cert;
+}
+
+ctl_status ctl_verify_signer_info(ctl_verify_result *res, const ctl_file *f, ctl_certinfo *ci)
+{
+	X509 *x;
+
+	if (!res->signer_cert && res->valid && res->signer_has_cert && !res->anchor && f &&
+	    res->signer_record > 0 && (size_t)res->signer_record <= f->nrec) {
+		const ctl_tlv *ct = ctl_rec_find(&f->rec[res->signer_record - 1], CTL_R_CERTIFICATE);
+
+		if (ct && ctl_certinfo_der(ct->val, ct->len, ci) == CTL_OK)
+			return CTL_OK;
+	}
+	memset(ci, 0, sizeof(*ci));
+	if (!(x = ctl_verify_signer_cert(res, f)))
+		return CTL_E_MALFORMED;
+	return ctl_certinfo_get(x, ci, NULL);
+}
+
+/* The signer's end of validity: from the DER of a certificate left
+ * undecoded, unless it does not read there. */
+static void expiry(ctl_verify_result *res, const ctl_file *f, time_t now, uint32_t ts)
 {
 	ctl_certinfo ci;
+	time_t na = (time_t)-1;
 
-	if (!x || ctl_certinfo_get(x, &ci, NULL))
-		return;
-	res->signer_not_after = ci.not_after;
-	res->signer_expired = ci.not_after != (time_t)-1 && ci.not_after < now;
-	res->signer_expired_at_signing = ci.not_after != (time_t)-1 &&
-					 ci.not_after < (time_t)ts;
-	ctl_certinfo_free(&ci);
+	if (!res->signer_cert && res->signer_has_cert && !res->anchor && res->signer_record > 0) {
+		const ctl_tlv *ct = ctl_rec_find(&f->rec[res->signer_record - 1], CTL_R_CERTIFICATE);
+
+		if (ct)
+			ctl_der_cert_shape(ct->val, ct->len, &na);
+	}
+	if (na == (time_t)-1) {
+		X509 *x = ctl_verify_signer_cert(res, f);
+
+		if (!x || ctl_certinfo_get(x, &ci, NULL))
+			return;
+		na = ci.not_after;
+		ctl_certinfo_free(&ci);
+	}
+	res->signer_not_after = na;
+	res->signer_expired = na != (time_t)-1 && na < now;
+	res->signer_expired_at_signing = na != (time_t)-1 && na < (time_t)ts;
 }
 
 /* "A", "A or B", ... of the trust set's sources. */
@@ -451,7 +506,7 @@ ctl_status ctl_verify_ex(const uint8_t *buf, size_t len, const ctl_file *f,
 	if (!t) {
 		/* The records that can have signed it: the header's serial. The
 		 * others' certificates need not be decoded. */
-		if ((rc = trust_add_records(&own, f, "this file", CTL_ROLES_SAST, serial, err)))
+		if ((rc = trust_add_records(&own, f, "this file", CTL_ROLES_SAST, serial, true, err)))
 			goto out;
 		t = own;
 	}
@@ -506,6 +561,7 @@ ctl_status ctl_verify_ex(const uint8_t *buf, size_t len, const ctl_file *f,
 			res->valid = true;
 			res->anchor = own ? NULL : a;
 			res->signer_cert = a->cert;
+			res->signer_has_cert = a->has_cert;
 			res->signer_bits = EVP_PKEY_get_bits(a->key);
 			if (own)
 				res->signer_record = a->record;
@@ -524,7 +580,7 @@ ctl_status ctl_verify_ex(const uint8_t *buf, size_t len, const ctl_file *f,
 		}
 	}
 	if (res->valid) {
-		expiry(res, res->signer_cert, o->now, ts);
+		expiry(res, f, o->now, ts);
 		res->reason[0] = '\0';
 		rc = CTL_OK;
 		goto out;

@@ -12,7 +12,9 @@
  * hold) or a PEM/DER certificate. Phones find it by serial + issuer and
  * check the signature with its key. */
 typedef struct ctl_anchor {
-	X509 *cert;            /* NULL for an old record that carries only PUBLICKEY */
+	X509 *cert;            /* NULL for an old record that carries only PUBLICKEY,
+				* or a certificate read from its DER only */
+	bool has_cert;         /* the record carries a certificate */
 	EVP_PKEY *key;         /* NULL when the record has no usable key */
 	uint8_t *serial;
 	size_t serial_len;
@@ -64,8 +66,10 @@ typedef struct ctl_verify_result {
 	unsigned digest_code;   /* header DIGESTALGORITHM */
 	int digest_nid;         /* digest named by the DigestInfo, NID_undef if none */
 	bool old_numbering;     /* code read under the older numbering */
-	X509 *signer_cert;      /* borrowed: the certificate that verified; NULL when an
-				 * old record without certificate verified by its PUBLICKEY */
+	X509 *signer_cert;      /* borrowed: the certificate that verified, when it was
+				 * decoded (ctl_verify_signer_cert decodes it) */
+	bool signer_has_cert;   /* false when an old record without certificate
+				 * verified by its PUBLICKEY */
 	int signer_bits;        /* size of the key that verified */
 	time_t signer_not_after;
 	bool signer_expired;    /* at `now` */
@@ -84,6 +88,17 @@ ctl_status ctl_verify_ex(const uint8_t *buf, size_t len, const ctl_file *f,
 ctl_status ctl_verify(const uint8_t *buf, size_t len, const ctl_file *f,
 		      const ctl_trust *trust, time_t now, ctl_verify_result *res,
 		      ctl_err *err);
+
+/* The signer's certificate of a valid result: res->signer_cert, or for a
+ * file verified by its own records (whose signer's key is read from the
+ * DER, not decoded) the signer record's, decoded now and kept by the
+ * record. NULL when the signer has no certificate or it does not decode. */
+X509 *ctl_verify_signer_cert(ctl_verify_result *res, const ctl_file *f);
+
+/* Its facts (ctl_certinfo), read from the DER where ctl_certinfo_der can,
+ * else from ctl_verify_signer_cert. CTL_E_MALFORMED when there is no
+ * certificate to read. */
+ctl_status ctl_verify_signer_info(ctl_verify_result *res, const ctl_file *f, ctl_certinfo *ci);
 
 /* Short digest name for a DigestInfo NID ("SHA-1"...). */
 const char *ctl_digest_nid_name(int nid);

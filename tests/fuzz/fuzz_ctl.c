@@ -91,11 +91,45 @@ static void check_parsed(const uint8_t *data, size_t size, const ctl_file *f)
 
 		CHECK(st == CTL_OK || st == CTL_E_VERIFY || st == CTL_E_MALFORMED);
 		if (st == CTL_OK) {
-			CHECK(res.valid && res.signer_record > 0 && res.signer_cert);
+			CHECK(res.valid && res.signer_record > 0 && res.signer_has_cert == (res.signer_cert != NULL));
 			CHECK(ctl_rec_function(&f->rec[res.signer_record - 1]) == CTL_ROLE_SAST);
 		} else {
 			CHECK(!res.valid && err.msg[0]);
 		}
+	}
+
+	/* Parsed lazily (as the commands parse), the signer's key is read
+	 * from its certificate's DER: the same verdict, for the same reason,
+	 * and no certificate decoded on the way. */
+	{
+		ctl_file *lz = NULL;
+		ctl_verify_result a, b;
+		ctl_status sa, sb;
+		ctl_err e2;
+
+		CHECK(ctl_parse_ex(data, size, CTL_PARSE_LAZY | CTL_PARSE_BORROW, &lz, &e2) == CTL_OK);
+		sa = ctl_verify(data, size, f, NULL, FUZZ_NOW, &a, &err);
+		sb = ctl_verify(data, size, lz, NULL, FUZZ_NOW, &b, &e2);
+		CHECK(sa == sb && a.valid == b.valid && a.signer_record == b.signer_record);
+		CHECK(a.signer_not_after == b.signer_not_after && a.signer_bits == b.signer_bits);
+		CHECK(strcmp(a.reason, b.reason) == 0 && strcmp(a.warning, b.warning) == 0);
+		ctl_free(lz);
+	}
+
+	/* Every certificate read from its DER gives what decoding it gives. */
+	for (size_t i = 0; i < f->nrec; i++) {
+		const ctl_tlv *ct = ctl_rec_find(&f->rec[i], CTL_R_CERTIFICATE);
+		ctl_certinfo a, b;
+
+		if (!ct || ctl_certinfo_der(ct->val, ct->len, &b) != CTL_OK)
+			continue;
+		CHECK(ctl_rec_cert(&f->rec[i]) &&
+		      ctl_certinfo_get(ctl_rec_cert(&f->rec[i]), &a, &err) == CTL_OK);
+		CHECK(strcmp(a.subject, b.subject) == 0 && strcmp(a.issuer, b.issuer) == 0);
+		CHECK(strcmp(a.serial_hex, b.serial_hex) == 0 && a.key_bits == b.key_bits);
+		CHECK(a.not_before == b.not_before && a.not_after == b.not_after);
+		ctl_certinfo_free(&a);
+		ctl_certinfo_free(&b);
 	}
 
 	/* The decoded view of every certificate. */

@@ -663,3 +663,134 @@ Test(verify, digest_names_and_codes)
 	cr_assert_null(ctl_digest_md(9));
 	cr_assert_str_eq(ctl_digest_nid_name(NID_sha384), "SHA-384");
 }
+
+/* ---- the signer's key read from the DER ------------------------------------ */
+
+/* A lazily parsed list (what the commands parse) verifies by reading its
+ * signer's key from the certificate's DER, decoding no certificate; every
+ * answer is the one the eagerly parsed list (each certificate decoded) gives,
+ * and the signer's certificate and facts are there when asked for. */
+static void lazy_agrees(const char *name, uint8_t *p, size_t len, bool legacy)
+{
+	ctl_file *eager, *lazy;
+	ctl_verify_result a, b;
+	ctl_verify_opts o = {.now = TS, .legacy_digest_codes = legacy};
+	ctl_status sa, sb;
+	ctl_err e;
+
+	cr_assert_eq(ctl_parse(p, len, &eager, &e), CTL_OK, "%s: %s", name, e.msg);
+	cr_assert_eq(ctl_parse_ex(p, len, CTL_PARSE_LAZY | CTL_PARSE_BORROW, &lazy, &e), CTL_OK,
+		     "%s: %s", name, e.msg);
+	sa = ctl_verify_ex(p, len, eager, &o, &a, &e);
+	sb = ctl_verify_ex(p, len, lazy, &o, &b, &e);
+	cr_assert_eq(sb, sa, "%s: status", name);
+	cr_assert_eq(b.valid, a.valid, "%s", name);
+	cr_assert_eq(b.signer_found, a.signer_found, "%s", name);
+	cr_assert_eq(b.signer_record, a.signer_record, "%s", name);
+	cr_assert_eq(b.signer_bits, a.signer_bits, "%s", name);
+	cr_assert_eq(b.signer_has_cert, a.signer_has_cert, "%s", name);
+	cr_assert_eq(b.digest_nid, a.digest_nid, "%s", name);
+	cr_assert_eq(b.signer_not_after, a.signer_not_after, "%s", name);
+	cr_assert_eq(b.signer_expired, a.signer_expired, "%s", name);
+	cr_assert_eq(b.signer_expired_at_signing, a.signer_expired_at_signing, "%s", name);
+	cr_assert_str_eq(b.reason, a.reason, "%s", name);
+	cr_assert_str_eq(b.warning, a.warning, "%s", name);
+	cr_assert_str_eq(b.note, a.note, "%s", name);
+	for (size_t i = 0; i < lazy->nrec; i++)
+		cr_assert_not(lazy->rec[i].cert_tried, "%s: record %zu decoded", name, i + 1);
+	if (a.valid && a.signer_has_cert) {
+		const ctl_record *r = &lazy->rec[b.signer_record - 1];
+		ctl_certinfo ca, cb;
+
+		cr_assert_null(b.signer_cert, "%s: not decoded by verify", name);
+		cr_assert_eq(ctl_verify_signer_info(&b, lazy, &cb), CTL_OK, "%s", name);
+		cr_assert_not(r->cert_tried, "%s: the facts come from the DER", name);
+		cr_assert_eq(ctl_verify_signer_info(&a, eager, &ca), CTL_OK, "%s", name);
+		cr_assert_str_eq(cb.subject, ca.subject, "%s", name);
+		cr_assert_str_eq(cb.serial_hex, ca.serial_hex, "%s", name);
+		cr_assert_eq(cb.not_after, ca.not_after, "%s", name);
+		ctl_certinfo_free(&ca);
+		ctl_certinfo_free(&cb);
+		cr_assert_not_null(ctl_verify_signer_cert(&b, lazy), "%s", name);
+		cr_assert_eq(b.signer_cert, r->cert_cache, "%s: the record's, kept", name);
+		cr_assert_eq(ctl_verify_signer_cert(&b, lazy), b.signer_cert);
+		cr_assert_eq(X509_cmp(b.signer_cert, a.signer_cert), 0, "%s", name);
+	}
+	ctl_free(lazy);
+	ctl_free(eager);
+}
+
+Test(verify, lazy_parse_reads_the_signer_from_der)
+{
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		size_t len;
+		uint8_t *p = fx_read(good[i].name, &len);
+
+		lazy_agrees(good[i].name, p, len, good[i].old);
+		free(p);
+	}
+	for (size_t i = 0; fx_bad[i]; i++) {
+		size_t len;
+		uint8_t *p = fx_read(fx_bad[i], &len);
+
+		lazy_agrees(fx_bad[i], p, len, false);
+		free(p);
+	}
+}
+
+/* A signer record whose SERIALNUMBER or PUBLICKEY disagrees with its own
+ * certificate is refused the same way, with the same words, either way. */
+Test(verify, lazy_parse_inconsistent_signer_record)
+{
+	size_t len;
+	uint8_t *p = fx_read("ctl-cucm-sha1.tlv", &len);
+	ctl_file *f;
+	ctl_err e;
+	const ctl_tlv *pk, *ct;
+	size_t off;
+	uint8_t *q;
+
+	/* Borrowed: the values point into p, so offsets into it. */
+	cr_assert_eq(ctl_parse_ex(p, len, CTL_PARSE_BORROW, &f, &e), CTL_OK, "%s", e.msg);
+	pk = ctl_rec_find(&f->rec[0], CTL_R_PUBLICKEY);
+	ct = ctl_rec_find(&f->rec[0], CTL_R_CERTIFICATE);
+	cr_assert_not_null(pk, "the signer record carries PUBLICKEY");
+	cr_assert_not_null(ct);
+	/* PUBLICKEY's modulus changed: another key. */
+	off = (size_t)(pk->val - p) + pk->len - 8;
+	q = malloc(len);
+	cr_assert(q);
+	memcpy(q, p, len);
+	q[off] ^= 0x10;
+	lazy_agrees("PUBLICKEY changed", q, len, false);
+	{
+		ctl_file *g;
+		ctl_verify_result r;
+
+		cr_assert_eq(ctl_parse_ex(q, len, CTL_PARSE_LAZY, &g, &e), CTL_OK);
+		cr_assert_eq(ctl_verify(q, len, g, NULL, TS, &r, &e), CTL_E_VERIFY);
+		cr_assert(strstr(r.reason, "its PUBLICKEY is not its CERTIFICATE's key"), "%s",
+			  r.reason);
+		ctl_free(g);
+	}
+	/* The certificate's serial changed (its last byte): the record's
+	 * SERIALNUMBER no longer names it. */
+	memcpy(q, p, len);
+	{
+		ctl_cert_der cd;
+		ctl_file *g;
+		ctl_verify_result r;
+
+		cr_assert(ctl_der_cert_read(ct->val, ct->len, &cd));
+		q[(size_t)(cd.serial.p - p) + cd.serial.n - 1] ^= 0x01;
+		lazy_agrees("certificate serial changed", q, len, false);
+		cr_assert_eq(ctl_parse_ex(q, len, CTL_PARSE_LAZY, &g, &e), CTL_OK);
+		cr_assert_eq(ctl_verify(q, len, g, NULL, TS, &r, &e), CTL_E_VERIFY);
+		cr_assert(strstr(r.reason, "its SERIALNUMBER is not its CERTIFICATE's serial"), "%s",
+			  r.reason);
+		ctl_free(g);
+	}
+	free(q);
+	ctl_free(f);
+	free(p);
+}
