@@ -14,8 +14,12 @@
 /* What each command needs of OpenSSL's global setup, which is most of what
  * starting costs: CONF, the configuration file (its TLS policy: fetch-cert,
  * check --live); NAMES, the legacy name tables (EVP_get_cipherbyname: an
- * encrypted PEM key, PKCS#11 and TLS code). The others skip them. */
-enum { OSSL_CONF = 1, OSSL_NAMES = 2 };
+ * encrypted PEM key, PKCS#11 and TLS code); STRINGS, OpenSSL's error texts
+ * (about a thousand strings hashed into a table: a tenth of a verify, a
+ * twentieth of a build). The others skip them, and ctl_err_ssl gives
+ * OpenSSL's error code instead of its text (`openssl errstr CODE'). */
+enum { OSSL_CONF = 1, OSSL_NAMES = 2, OSSL_STRINGS = 4 };
+#define OSSL_ALL (OSSL_CONF | OSSL_NAMES | OSSL_STRINGS)
 
 static const struct {
 	const char *name;
@@ -25,15 +29,19 @@ static const struct {
 } verbs[] = {
 	{"show", show_main, "print a CTL/ITL file the way CUCM's `show ctl` does", 0},
 	{"verify", verify_main, "check a CTL/ITL signature and say who signed it", 0},
-	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates", OSSL_NAMES},
+	{"build", build_main, "build and sign a CTL/ITL from the cluster's certificates",
+	 OSSL_NAMES},
 	{"check", check_main, "find what would lock phones out before publishing (preflight)",
-	 OSSL_CONF | OSSL_NAMES},
-	{"plan", plan_main, "the safe order for regenerating certificates, step by step", OSSL_NAMES},
+	 OSSL_ALL},
+	{"plan", plan_main, "the safe order for regenerating certificates, step by step",
+	 OSSL_NAMES | OSSL_STRINGS},
 	{"diff", diff_main, "what changed between two CTL/ITL files; will phones take the new?", 0},
-	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers", OSSL_NAMES},
-	{"fetch", fetch_main, "download a cluster's CTL/ITL over TFTP or HTTP, check, keep", OSSL_NAMES},
+	{"tokens", tokens_main, "list PKCS#11 tokens, their certificates and PC/SC readers",
+	 OSSL_NAMES | OSSL_STRINGS},
+	{"fetch", fetch_main, "download a cluster's CTL/ITL over TFTP or HTTP, check, keep",
+	 OSSL_NAMES | OSSL_STRINGS},
 	{"fetch-cert", fetch_cert_main, "show (and keep) the certificate a node presents over TLS",
-	 OSSL_CONF | OSSL_NAMES},
+	 OSSL_ALL},
 };
 
 static void usage(FILE *out)
@@ -85,6 +93,8 @@ int main(int argc, char **argv)
 				init |= OPENSSL_INIT_NO_LOAD_CONFIG;
 			if (!(verbs[i].ossl & OSSL_NAMES))
 				init |= OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS;
+			if (!(verbs[i].ossl & OSSL_STRINGS))
+				init |= OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS;
 			OPENSSL_init_crypto(init, NULL);
 			return verbs[i].fn(argc - 1, argv + 1);
 		}

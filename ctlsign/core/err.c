@@ -93,8 +93,13 @@ ctl_status ctl_err_ssl(ctl_err *e, ctl_status st, const char *fmt, ...)
 	unsigned long code = ERR_get_error();
 	size_t n;
 
-	if (code)
+	/* A command that does not load OpenSSL's texts gives the code, which
+	 * `openssl errstr' explains. */
+	if (code && ERR_reason_error_string(code))
 		ERR_error_string_n(code, ssl, sizeof(ssl));
+	else if (code)
+		snprintf(ssl, sizeof(ssl), "OpenSSL error %08lX; `openssl errstr %08lX' explains it",
+			 code, code);
 	ERR_clear_error();
 	if (!e)
 		return st;
@@ -104,7 +109,7 @@ ctl_status ctl_err_ssl(ctl_err *e, ctl_status st, const char *fmt, ...)
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	n = strlen(e->msg);
-	if (code && n + 3 < sizeof(e->msg))
+	if (ssl[0] && n + 3 < sizeof(e->msg))
 		snprintf(e->msg + n, sizeof(e->msg) - n, " (%s)", ssl);
 	return st;
 }

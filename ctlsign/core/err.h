@@ -60,7 +60,8 @@ ctl_status ctl_err_wrap(ctl_err *e, const char *fmt, ...)
  * CTL_ERR_MSG). Returns the status. */
 ctl_status ctl_err_append(ctl_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Like ctl_err_set, appending the first OpenSSL error queue entry. */
+/* Like ctl_err_set, appending the first OpenSSL error queue entry (when
+ * OpenSSL has its texts loaded: see OSSL_STRINGS in cli/main.c). */
 ctl_status ctl_err_ssl(ctl_err *e, ctl_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Render "record 3 at byte 2606, tag 9: msg" into buf. */
