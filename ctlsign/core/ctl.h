@@ -109,7 +109,7 @@ typedef struct ctl_cert_der {
 	ctl_der_span spki;     /* SubjectPublicKeyInfo, header included */
 	time_t not_before, not_after;
 } ctl_cert_der;
-bool ctl_der_cert_read(const uint8_t *p, size_t len, ctl_cert_der *out);
+bool ctl_der_cert_read(const uint8_t *p, size_t len, ctl_cert_der *out); /* out may be NULL */
 /* A serial in its one DER form and not negative: its magnitude (the sign
  * byte dropped), as ctl_serial_bytes gives it. False otherwise (the caller
  * decodes the certificate). */
