@@ -28,7 +28,9 @@ CK_FUNCTION_LIST *ctl_p11_module_functions(const ctl_p11_module *m);
 size_t ctl_p11_module_nslots(const ctl_p11_module *m);
 /* The initialised token in slot i, with its certificates (read without a
  * login) when it matches want (NULL: any); *out is NULL when the slot holds
- * none. uri_module goes into the URIs as module-path (NULL: none). */
+ * none. uri_module goes into the URIs as module-path (NULL: none). A token
+ * want rules out is described from libp11's listing only: no call to the
+ * module about it. */
 ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *uri_module,
 				const ctl_token_uri *want, ctl_token_info **out, CK_SLOT_ID *slot,
 				ctl_err *err);

@@ -233,15 +233,32 @@ static ctl_status read_certs(PKCS11_TOKEN *tok, ctl_token_info *t, const char *u
 	return CTL_OK;
 }
 
-/* Identity, flags and certificates of the token in a slot. */
-/* want: read the certificates only of a token it matches (NULL: any). */
+/* A blank-padded PKCS#11 text field equals s (libp11 drops the padding). */
+static bool same_text(const CK_UTF8CHAR *f, size_t n, const char *s)
+{
+	while (n > 0 && f[n - 1] == ' ')
+		n--;
+	return s && strlen(s) == n && !memcmp(f, s, n);
+}
+
+/* Identity, flags and certificates of the token in a slot.
+ * want: a token it rules out is described from what libp11 listed, and
+ * nothing more is asked of the module about it (each call can be a round
+ * trip to a USB token, and SoftHSM reads the token's files for each);
+ * NULL: every token is read.
+ * same_list: the slot number comes from libp11's function list and will be
+ * used on ours; with the p11-kit proxy those are two lists. The PIN must go
+ * to the token chosen and no other: check that both name the same one (a
+ * token gone since it was listed is as if absent, *out NULL). */
 static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
-				 const char *uri_module, const ctl_token_uri *want,
+				 const char *uri_module, const ctl_token_uri *want, bool same_list,
 				 ctl_token_info **out, ctl_err *err)
 {
 	PKCS11_TOKEN *tok = slot->token;
 	ctl_token_info *t = calloc(1, sizeof(*t));
 	CK_TOKEN_INFO ti;
+	CK_RV rv = CKR_GENERAL_ERROR;
+	bool wanted;
 	ctl_status st = CTL_OK;
 
 	*out = NULL;
@@ -252,8 +269,24 @@ static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
 		goto out;
 	}
 	t->initialized = tok->initialized;
+	wanted = !want || ctl_token_uri_match_token(want, t);
 	/* Fresh flags from the module rather than libp11's copy. */
-	if (m->fn->C_GetTokenInfo(PKCS11_get_slotid_from_slot(slot), &ti) == CKR_OK)
+	if (wanted)
+		rv = m->fn->C_GetTokenInfo(PKCS11_get_slotid_from_slot(slot), &ti);
+	if (wanted && same_list) {
+		if (rv != CKR_OK)
+			goto out; /* gone since it was listed: as if absent */
+		if (!same_text(ti.label, sizeof(ti.label), tok->label) ||
+		    !same_text(ti.serialNumber, sizeof(ti.serialNumber), tok->serialnr)) {
+			st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+					 "module `%s' shows another token in slot %lu than it showed "
+					 "libp11 (`%s'); refusing to guess which token would get the PIN",
+					 m->path, (unsigned long)PKCS11_get_slotid_from_slot(slot),
+					 tok->label);
+			goto out;
+		}
+	}
+	if (rv == CKR_OK)
 		ctl_p11_token_state(ti.flags, &t->state);
 	else
 		ctl_p11_token_state((tok->loginRequired ? CKF_LOGIN_REQUIRED : 0) |
@@ -269,8 +302,7 @@ static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
 		goto out;
 	}
 	/* Certificates cost a decoding each: not for a token the URI rules out. */
-	if (tok->initialized && (!want || ctl_token_uri_match_token(want, t)) &&
-	    (st = read_certs(tok, t, uri_module, err)) != CTL_OK)
+	if (tok->initialized && wanted && (st = read_certs(tok, t, uri_module, err)) != CTL_OK)
 		goto out;
 	*out = t;
 	t = NULL;
@@ -280,37 +312,17 @@ out:
 	return st;
 }
 
-/* A blank-padded PKCS#11 text field equals s (libp11 drops the padding). */
-static bool same_text(const CK_UTF8CHAR *f, size_t n, const char *s)
-{
-	while (n > 0 && f[n - 1] == ' ')
-		n--;
-	return s && strlen(s) == n && !memcmp(f, s, n);
-}
-
 ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *uri_module,
 				const ctl_token_uri *want, ctl_token_info **out, CK_SLOT_ID *slot,
 				ctl_err *err)
 {
 	PKCS11_SLOT *s = &m->slots[i];
-	CK_TOKEN_INFO ti;
 
 	*out = NULL;
 	if (!s->token || !s->token->initialized)
 		return CTL_OK;
 	*slot = PKCS11_get_slotid_from_slot(s);
-	/* The slot number comes from libp11's function list and will be used
-	 * on ours; with the p11-kit proxy those are two lists. The PIN must go
-	 * to this token and no other: check that both name the same one. */
-	if (m->fn->C_GetTokenInfo(*slot, &ti) != CKR_OK)
-		return CTL_OK; /* gone since it was listed: as if absent */
-	if (!same_text(ti.label, sizeof(ti.label), s->token->label) ||
-	    !same_text(ti.serialNumber, sizeof(ti.serialNumber), s->token->serialnr))
-		return ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
-				   "module `%s' shows another token in slot %lu than it showed "
-				   "libp11 (`%s'); refusing to guess which token would get the PIN",
-				   m->path, (unsigned long)*slot, s->token->label);
-	return token_info_get(m, s, uri_module, want, out, err);
+	return token_info_get(m, s, uri_module, want, true, out, err);
 }
 
 /* ---- Listing ---------------------------------------------------------- */
@@ -375,7 +387,7 @@ static ctl_status list_module(ctl_token_module *mo, bool explicit, ctl_err *err)
 			goto out;
 		}
 		if (s->token &&
-		    (st = token_info_get(m, s, uri_module, NULL, &so->token, err)))
+		    (st = token_info_get(m, s, uri_module, NULL, false, &so->token, err)))
 			goto out;
 	}
 out:

@@ -13,6 +13,10 @@
  *   CTLSIGN_MOCK_NO_SHA_MECHS=1        hide CKM_SHA*_RSA_PKCS
  *   CTLSIGN_MOCK_PINPAD_PIN  the PIN "typed on the reader" for pin_pad
  *   CTLSIGN_MOCK_LOGIN_LOG   append "C_Login token=<label> pin=<yes|no> rv=0x.." per call
+ *   CTLSIGN_MOCK_TOKENINFO_LOG append "C_GetTokenInfo token=<label>" per call
+ *   CTLSIGN_MOCK_RELABEL=1   C_GetTokenInfo names the token "relabelled" from its
+ *                            second call on (per slot): a module showing one
+ *                            caller another token than it showed the first
  *   CTLSIGN_MOCK_SIGN_LOG    append "C_SignInit mech=0x.. rv=0x.." per call
  *   CTLSIGN_MOCK_SELF_LOG    append, after C_Login, at C_Sign and at C_Finalize,
  *                            "CALL dumpable=N" and "CALL environ:" followed by
@@ -189,15 +193,43 @@ static CK_RV mock_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO *info)
 	return rv;
 }
 
+/* Calls of C_GetTokenInfo so far, per slot (CTLSIGN_MOCK_RELABEL). */
+static struct {
+	CK_SLOT_ID slot;
+	unsigned calls;
+} seen[16];
+
+static unsigned tokeninfo_calls(CK_SLOT_ID slot)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(seen) / sizeof(seen[0]) && seen[i].calls && seen[i].slot != slot; i++)
+		;
+	if (i == sizeof(seen) / sizeof(seen[0]))
+		return 0;
+	seen[i].slot = slot;
+	return seen[i].calls++;
+}
+
 static CK_RV mock_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO *info)
 {
 	CK_RV rv;
+	char label[33];
 
 	if (removed(slot))
 		return CKR_TOKEN_NOT_PRESENT;
 	rv = target->C_GetTokenInfo(slot, info);
+	if (rv == CKR_OK) {
+		label_of(info, label);
+		log_line("CTLSIGN_MOCK_TOKENINFO_LOG", "C_GetTokenInfo token=%s\n", label, 0,
+			 0);
+	}
 	if (rv != CKR_OK || !applies(slot))
 		return rv;
+	if (env("CTLSIGN_MOCK_RELABEL") && tokeninfo_calls(slot) > 0) {
+		memset(info->label, ' ', sizeof(info->label));
+		memcpy(info->label, "relabelled", 10);
+	}
 	if (has_flag("count_low"))
 		info->flags |= CKF_USER_PIN_COUNT_LOW;
 	if (has_flag("final_try") && !locked_now)

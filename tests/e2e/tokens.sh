@@ -198,12 +198,43 @@ check "wrong token: no login at all" -- test "$(logins)" = 0
 check "wrong token: no output" -- test ! -e x.tlv
 expect 2 "ambiguous URI lists candidates" -- "$CTLSIGN" build "${recs[@]}" \
 	--sign-with "pkcs11:object=SAST" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+
 has err "matches 3 tokens" "ambiguity explained"
 has err "serial=$SER3" "candidates listed"
 hasnt err '\\x0A' "the candidates are on lines of their own, not joined by an escaped line break"
 check "each candidate on its own line" -- test "$(grep -c '^ctlsign:     pkcs11:' "$T/err")" = 3
 check "ambiguous: no login at all" -- test "$(logins)" = 0
 for f in out err; do nopin "$f" "last command"; done
+
+# --- what is asked of the module about each token ----------------------------------
+# A token the URI rules out is known from libp11's listing (one C_GetTokenInfo
+# per slot) and asked nothing more; the chosen one is asked once for its
+# identity and fresh flags, and once more just before the login.
+export CTLSIGN_MOCK_TOKENINFO_LOG=$T/tokeninfo.log
+infos() { grep -c "^C_GetTokenInfo token=$1\$" tokeninfo.log; }
+rm -f tokeninfo.log
+expect 0 "token signing, C_GetTokenInfo counted" -- "$CTLSIGN" build "${recs[@]}" \
+	--sign-with "pkcs11:token=eToken" --module "$MOCK" --pin-source "file:$T/hsm/pin-eToken" \
+	-o counted.tlv
+check "tokens the URI rules out: the listing only ($(infos 'eToken 2'), $(infos 'eToken 3'))" -- \
+	test "$(infos 'eToken 2')" = 1 -a "$(infos 'eToken 3')" = 1
+check "the chosen token: listing, identity, before the login ($(infos eToken))" -- \
+	test "$(infos eToken)" = 3
+unset CTLSIGN_MOCK_TOKENINFO_LOG
+# The module shows libp11 one token and ctlsign another in the same slot:
+# the PIN could go to the wrong token, so the chosen one is refused; a token
+# the URI rules out is not looked at again, so its doing so does not matter.
+rm -f login.log
+CTLSIGN_MOCK_RELABEL=1 CTLSIGN_MOCK_ONLY=eToken expect 6 "chosen token relabelled between calls" -- \
+	"$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK" \
+	--pin-source "file:$T/hsm/pin-eToken" -o x.tlv
+has err "shows another token in slot .* than it showed libp11 (.eToken.); refusing to guess" \
+	"the slot's two answers are named"
+check "relabelled: no login at all" -- test "$(logins)" = 0
+check "relabelled: no output" -- test ! -e x.tlv
+CTLSIGN_MOCK_RELABEL=1 CTLSIGN_MOCK_ONLY="eToken 2" expect 0 "a token ruled out, relabelled: not looked at" -- \
+	"$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK" \
+	--pin-source "file:$T/hsm/pin-eToken" -o relabel-other.tlv
 
 # --- the p11-kit proxy as --module (what pkcs11-tool users try first) -------------
 PROXY=$(pkg-config --variable=proxy_module p11-kit-1 2>/dev/null)
