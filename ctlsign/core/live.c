@@ -425,9 +425,10 @@ ctl_status ctl_live_contact(const ctl_cluster *c, const ctl_live_opts *o, ctl_li
 	} else {
 		size_t seen = 0;
 
+		/* Every count reported, the last one too: jobs that end while
+		 * the callback runs are reported when it returns. */
 		pthread_mutex_lock(&p.mu);
-		while (p.done < p.njobs) {
-			pthread_cond_wait(&p.cv, &p.mu);
+		for (;;) {
 			if (p.done != seen) {
 				ctl_live_progress pr = snapshot(&p);
 
@@ -435,7 +436,11 @@ ctl_status ctl_live_contact(const ctl_cluster *c, const ctl_live_opts *o, ctl_li
 				pthread_mutex_unlock(&p.mu);
 				progress(o, pr);
 				pthread_mutex_lock(&p.mu);
+				continue;
 			}
+			if (p.done >= p.njobs)
+				break;
+			pthread_cond_wait(&p.cv, &p.mu);
 		}
 		pthread_mutex_unlock(&p.mu);
 		for (size_t i = 0; i < nth; i++)

@@ -139,6 +139,17 @@ static void on_progress(void *ud, const ctl_live_progress *p)
 	s->nodes_total = p->nodes_total;
 }
 
+/* A slow terminal: the first report after the start takes long enough
+ * for every other job to end meanwhile. */
+static void on_progress_slow(void *ud, const ctl_live_progress *p)
+{
+	struct seen *s = ud;
+
+	on_progress(ud, p);
+	if (p->done > 0 && s->calls == 2)
+		usleep(1500 * 1000);
+}
+
 static char cluster_path[] = "cluster.ini";
 static char n1[] = "n1", n2[] = "n2", h1[] = "n1.example", h2[] = "n2.example";
 
@@ -208,6 +219,35 @@ Test(live, silent_nodes_bounded_and_parallel, .timeout = 30)
 	cr_assert_eq(s.nodes_total, 2);
 	cr_assert_eq(s.last_nodes, 2);
 	cr_assert_null(ctl_live_first_list(&l, CTL_LIVE_CTL));
+	ctl_live_free(&l);
+}
+
+/* CallManager refuses at once on both nodes, the rest wait their timeout:
+ * the jobs that end while the progress callback is busy are reported when
+ * it returns, so the last report is the total (a terminal's progress line
+ * ends at "5/5"). */
+Test(live, last_progress_is_the_total, .timeout = 30)
+{
+	ctl_cluster c;
+	ctl_cluster_node nodes[2];
+	unsigned rport, tport, uport;
+	int rfd = fx_silent_socket(SOCK_STREAM, &rport), tfd = fx_silent_socket(SOCK_STREAM, &tport),
+	    ufd = fx_silent_socket(SOCK_DGRAM, &uport);
+	struct seen s = {.caller = pthread_self()};
+	ctl_live_opts o = {.timeout_ms = 500, .ports = {rport, tport, tport, uport},
+			   .progress = on_progress_slow, .ud = &s};
+	ctl_live l;
+	ctl_err err;
+
+	close(rfd);   /* closed: refused */
+	two_nodes(&c, nodes);
+	cr_assert_eq(ctl_live_contact(&c, &o, &l, &err), CTL_OK, "%s", err.msg);
+	close(tfd);
+	close(ufd);
+	cr_assert(!s.backwards, "progress went backwards");
+	cr_assert_eq(s.total, 5);
+	cr_assert_eq(s.last_done, 5, "the last report says %zu of 5", s.last_done);
+	cr_assert_eq(s.last_nodes, 2);
 	ctl_live_free(&l);
 }
 
