@@ -188,28 +188,47 @@ ctl_status ctl_certinfo_get(X509 *cert, ctl_certinfo *ci, ctl_err *err)
 	return CTL_OK;
 }
 
+EVP_PKEY *ctl_rsa_pubkey_der(const uint8_t *p, size_t n)
+{
+	const unsigned char *q = p;
+	EVP_PKEY *pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)n);
+
+	if (!pk || q != p + n) {
+		EVP_PKEY_free(pk);
+		ERR_clear_error();
+		return NULL;
+	}
+	return pk;
+}
+
+EVP_PKEY *ctl_der_cert_rsa(const uint8_t *der, size_t len, ctl_cert_der *cd,
+			   ctl_der_span *serial, ctl_der_span *key)
+{
+	if (!ctl_der_cert_read(der, len, cd) || !ctl_der_serial_magnitude(&cd->serial, serial) ||
+	    !ctl_der_spki_rsa(&cd->spki, key))
+		return NULL;
+	return ctl_rsa_pubkey_der(key->p, key->n);
+}
+
 ctl_status ctl_certinfo_der(const uint8_t *der, size_t len, ctl_certinfo *ci)
 {
 	ctl_cert_der cd;
 	ctl_der_span serial, kd;
 	const unsigned char *p;
 	X509_NAME *subj = NULL, *iss = NULL;
-	EVP_PKEY *pk = NULL;
+	EVP_PKEY *pk;
 	ctl_status rc = CTL_E_MALFORMED;
 
 	memset(ci, 0, sizeof(*ci));
-	if (!ctl_der_cert_read(der, len, &cd) || !ctl_der_serial_magnitude(&cd.serial, &serial) ||
-	    !ctl_der_spki_rsa(&cd.spki, &kd) || cd.not_before == (time_t)-1 ||
-	    cd.not_after == (time_t)-1)
+	if (!(pk = ctl_der_cert_rsa(der, len, &cd, &serial, &kd)))
 		return CTL_E_MALFORMED;
+	if (cd.not_before == (time_t)-1 || cd.not_after == (time_t)-1)
+		goto out;
 	p = cd.subject.p;
 	if (!(subj = d2i_X509_NAME(NULL, &p, (long)cd.subject.n)) || p != cd.subject.p + cd.subject.n)
 		goto out;
 	p = cd.issuer.p;
 	if (!(iss = d2i_X509_NAME(NULL, &p, (long)cd.issuer.n)) || p != cd.issuer.p + cd.issuer.n)
-		goto out;
-	p = kd.p;
-	if (!(pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)kd.n)) || p != kd.p + kd.n)
 		goto out;
 	if (!(ci->subject = ctl_name_string(subj)) || !(ci->issuer = ctl_name_string(iss)) ||
 	    !EVP_Digest(der, len, ci->sha1, NULL, EVP_sha1(), NULL))

@@ -167,10 +167,19 @@ typedef struct ctl_certinfo {
 
 ctl_status ctl_certinfo_get(X509 *cert, ctl_certinfo *ci, ctl_err *err);
 void ctl_certinfo_free(ctl_certinfo *ci);
+/* An RSAPublicKey (PKCS #1) in DER filling exactly n bytes, as a key (the
+ * caller's to free); NULL when it does not decode. No decoder framework:
+ * what PUBLICKEY records and the certificates read from their DER use. */
+EVP_PKEY *ctl_rsa_pubkey_der(const uint8_t *p, size_t n);
+/* A certificate in the forms read without decoding it (ctl_der_cert_read,
+ * ctl_der_serial_magnitude, ctl_der_spki_rsa): its RSA key (the caller's to
+ * free), with its fields, serial magnitude and key bytes; NULL for any
+ * other form, which the caller leaves to OpenSSL. */
+EVP_PKEY *ctl_der_cert_rsa(const uint8_t *der, size_t len, ctl_cert_der *cd,
+			   ctl_der_span *serial, ctl_der_span *key);
 /* The same facts read from a certificate's DER without decoding it (see
- * ctl_record_key_der): CTL_OK for an RSA certificate in the forms
- * ctl_der_cert_read, ctl_der_serial_magnitude and ctl_der_spki_rsa read,
- * with names that decode and RFC 5280 times; else CTL_E_MALFORMED, for
+ * ctl_record_key_der): CTL_OK for an RSA certificate ctl_der_cert_rsa
+ * reads, with names that decode and RFC 5280 times; else CTL_E_MALFORMED, for
  * the caller to decode it and take ctl_certinfo_get. */
 ctl_status ctl_certinfo_der(const uint8_t *der, size_t len, ctl_certinfo *ci);
 

@@ -260,7 +260,6 @@ bool ctl_dn_equal(const char *a, const char *b)
 EVP_PKEY *ctl_record_pubkey(const ctl_record *r, bool *owned)
 {
 	const ctl_tlv *pkt;
-	const unsigned char *p;
 	EVP_PKEY *pk;
 
 	*owned = false;
@@ -268,14 +267,8 @@ EVP_PKEY *ctl_record_pubkey(const ctl_record *r, bool *owned)
 		return X509_get0_pubkey(ctl_rec_cert(r));
 	if (!(pkt = ctl_rec_find(r, CTL_R_PUBLICKEY)) || !pkt->len)
 		return NULL;
-	p = pkt->val;
-	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, pkt->len);
-	if (!pk || p != pkt->val + pkt->len) {
-		EVP_PKEY_free(pk);
-		ERR_clear_error();
-		return NULL;
-	}
-	*owned = true;
+	pk = ctl_rsa_pubkey_der(pkt->val, pkt->len);
+	*owned = pk != NULL;
 	return pk;
 }
 
@@ -344,14 +337,13 @@ ctl_status ctl_pubkey_bytes(X509 *x, uint8_t **out, size_t *n, ctl_err *err)
  * (an encoder's choices must not matter). */
 static bool rsa_tlv_matches(const ctl_tlv *pkt, EVP_PKEY *ck, const ctl_der_span *ckder)
 {
-	const unsigned char *p = pkt->val;
 	EVP_PKEY *pk;
 	bool ok;
 
 	if (ckder && ckder->n == pkt->len && !memcmp(ckder->p, pkt->val, pkt->len))
 		return true;
-	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, pkt->len);
-	ok = pk && p == pkt->val + pkt->len && EVP_PKEY_eq(pk, ck) == 1;
+	pk = ctl_rsa_pubkey_der(pkt->val, pkt->len);
+	ok = pk && EVP_PKEY_eq(pk, ck) == 1;
 	EVP_PKEY_free(pk);
 	ERR_clear_error();
 	return ok;
@@ -409,22 +401,13 @@ bool ctl_record_key_der(const ctl_record *r, EVP_PKEY **key, char *why, size_t w
 	const ctl_tlv *pkt = ctl_rec_find(r, CTL_R_PUBLICKEY);
 	ctl_cert_der cd;
 	ctl_der_span serial, kd;
-	const unsigned char *p;
 	EVP_PKEY *pk;
 
 	*key = NULL;
 	if (why && whysz)
 		why[0] = '\0';
-	if (!ct || r->cert_tried || !ctl_der_cert_read(ct->val, ct->len, &cd) ||
-	    !ctl_der_serial_magnitude(&cd.serial, &serial) || !ctl_der_spki_rsa(&cd.spki, &kd))
+	if (!ct || r->cert_tried || !(pk = ctl_der_cert_rsa(ct->val, ct->len, &cd, &serial, &kd)))
 		return false;
-	p = kd.p;
-	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)kd.n);
-	if (!pk || p != kd.p + kd.n) {
-		EVP_PKEY_free(pk);
-		ERR_clear_error();
-		return false;
-	}
 	*key = pk;
 	if (!rs || !ctl_serial_eq(rs->val, rs->len, serial.p, serial.n)) {
 		if (why)

@@ -38,8 +38,8 @@ bool ctl_record_consistent(const ctl_record *r, char *why, size_t whysz);
 /* The same two facts for a record whose certificate is not decoded yet,
  * read from its DER: the RSA key (*key, the caller's to free) and, when
  * the record disagrees with its certificate, why (else ""). False, with
- * *key NULL, when the certificate is not one ctl_der_cert_read,
- * ctl_der_serial_magnitude and ctl_der_spki_rsa read, or is decoded
+ * *key NULL, when the certificate is not one ctl_der_cert_rsa reads, or
+ * is decoded
  * already: the caller takes ctl_record_pubkey and ctl_record_consistent.
  * OpenSSL 3.0 sets up a decoder for every certificate it decodes, which
  * costs more than verifying a list's signature. */

@@ -410,11 +410,22 @@ out:
 	return ok;
 }
 
+/* The record of f whose certificate verified without being decoded (a file
+ * verified by its own records), NULL otherwise. */
+static const ctl_record *undecoded_signer(const ctl_verify_result *res, const ctl_file *f)
+{
+	if (res->signer_cert || !res->valid || !res->signer_has_cert || res->anchor || !f ||
+	    res->signer_record <= 0 || (size_t)res->signer_record > f->nrec)
+		return NULL;
+	return &f->rec[res->signer_record - 1];
+}
+
 X509 *ctl_verify_signer_cert(ctl_verify_result *res, const ctl_file *f)
 {
-	if (!res->signer_cert && res->valid && res->signer_has_cert && !res->anchor && f &&
-	    res->signer_record > 0 && (size_t)res->signer_record <= f->nrec) {
-		res->signer_cert = ctl_rec_cert(&f->rec[res->signer_record - 1]);
+	const ctl_record *r = undecoded_signer(res, f);
+
+	if (r) {
+		res->signer_cert = ctl_rec_cert(r);
 		ERR_clear_error();
 	}
 	return res->signer_cert;
@@ -422,15 +433,12 @@ X509 *ctl_verify_signer_cert(ctl_verify_result *res, const ctl_file *f)
 
 ctl_status ctl_verify_signer_info(ctl_verify_result *res, const ctl_file *f, ctl_certinfo *ci)
 {
+	const ctl_record *r = undecoded_signer(res, f);
+	const ctl_tlv *ct = r ? ctl_rec_find(r, CTL_R_CERTIFICATE) : NULL;
 	X509 *x;
 
-	if (!res->signer_cert && res->valid && res->signer_has_cert && !res->anchor && f &&
-	    res->signer_record > 0 && (size_t)res->signer_record <= f->nrec) {
-		const ctl_tlv *ct = ctl_rec_find(&f->rec[res->signer_record - 1], CTL_R_CERTIFICATE);
-
-		if (ct && ctl_certinfo_der(ct->val, ct->len, ci) == CTL_OK)
-			return CTL_OK;
-	}
+	if (ct && ctl_certinfo_der(ct->val, ct->len, ci) == CTL_OK)
+		return CTL_OK;
 	memset(ci, 0, sizeof(*ci));
 	if (!(x = ctl_verify_signer_cert(res, f)))
 		return CTL_E_MALFORMED;
@@ -441,15 +449,13 @@ ctl_status ctl_verify_signer_info(ctl_verify_result *res, const ctl_file *f, ctl
  * undecoded, unless it does not read there. */
 static void expiry(ctl_verify_result *res, const ctl_file *f, time_t now, uint32_t ts)
 {
+	const ctl_record *r = undecoded_signer(res, f);
+	const ctl_tlv *ct = r ? ctl_rec_find(r, CTL_R_CERTIFICATE) : NULL;
 	ctl_certinfo ci;
 	time_t na = (time_t)-1;
 
-	if (!res->signer_cert && res->signer_has_cert && !res->anchor && res->signer_record > 0) {
-		const ctl_tlv *ct = ctl_rec_find(&f->rec[res->signer_record - 1], CTL_R_CERTIFICATE);
-
-		if (ct)
-			ctl_der_cert_shape(ct->val, ct->len, &na);
-	}
+	if (ct)
+		ctl_der_cert_shape(ct->val, ct->len, &na);
 	if (na == (time_t)-1) {
 		X509 *x = ctl_verify_signer_cert(res, f);
 
