@@ -122,6 +122,10 @@ typedef struct ctl_token_opts {
 	 * there, so a token that cannot sign this file costs no PIN try.
 	 * NULL: no check. */
 	ctl_status (*check_cert)(void *ctx, X509 *cert, ctl_err *err);
+	/* A certificate the caller already holds decoded, by its DER: a new
+	 * reference to it, or NULL (then it is decoded here). Decoding a
+	 * certificate costs more than the rest of reading it. NULL: none. */
+	X509 *(*known_cert)(void *ctx, const uint8_t *der, size_t len);
 	void *ctx;
 } ctl_token_opts;
 

@@ -9,6 +9,7 @@
 #ifndef CTLSIGN_TOKEN_IMPL_H
 #define CTLSIGN_TOKEN_IMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <p11-kit/pkcs11.h>
@@ -30,11 +31,21 @@ size_t ctl_p11_module_nslots(const ctl_p11_module *m);
  * login) when it matches want (NULL: any); *out is NULL when the slot holds
  * none. uri_module goes into the URIs as module-path (NULL: none). A token
  * want rules out is described from libp11's listing only: no call to the
- * module about it. */
+ * module about it. o->known_cert, when set, stands for decoding the
+ * certificates the caller holds already. */
 ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *uri_module,
-				const ctl_token_uri *want, ctl_token_info **out, CK_SLOT_ID *slot,
-				ctl_err *err);
+				const ctl_token_uri *want, const ctl_token_opts *o,
+				ctl_token_info **out, CK_SLOT_ID *slot, ctl_err *err);
 void ctl_p11_token_info_free(ctl_token_info *t);
+
+/* Attributes of one object in two calls, their sizes then their values
+ * (each call can be a round trip to a USB token). Each value comes back
+ * malloc'd with a NUL after it, in a[i].pValue and a[i].ulValueLen; one the
+ * module does not give (absent, sensitive, or longer than max[i]) comes
+ * back NULL with length 0. False, with *rv, when a call fails otherwise
+ * (CKR_HOST_MEMORY: out of memory). The caller frees the values either way. */
+bool ctl_p11_get_attrs(CK_FUNCTION_LIST *fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+		       CK_ATTRIBUTE *a, size_t n, const CK_ULONG *max, CK_RV *rv);
 
 /* Token flags as ctl_token_state. */
 void ctl_p11_token_state(CK_FLAGS flags, ctl_token_state *s);

@@ -1,6 +1,8 @@
-/* Token backend, libp11 half: load and initialise modules, list slots,
- * tokens and certificates. Nothing here touches a PIN or a private key; that
- * is token_sign.c, on the module's own function list (see token_impl.h).
+/* Token backend, libp11 half: load and initialise modules, list slots and
+ * tokens, and read tokens' certificates (on the module's own function list:
+ * libp11 makes seven calls per certificate). Nothing here touches a PIN or
+ * a private key; that is token_sign.c, on the module's own function list
+ * too (see token_impl.h).
  *
  * The only file that includes <libp11.h> (and the only one built without
  * OPENSSL_NO_DEPRECATED): it is the piece to replace when libp11 goes
@@ -192,45 +194,132 @@ void ctl_p11_token_info_free(ctl_token_info *t)
 	free(t);
 }
 
-/* Certificates are public objects: read without login. A failure is noted
- * on the token rather than failing the listing. */
-static ctl_status read_certs(PKCS11_TOKEN *tok, ctl_token_info *t, const char *uri_module,
-			     ctl_err *err)
+/* Bounds on what a module hands out: a certificate is read from a file of
+ * at most 1 MiB too (ctl_cert_load), and a token lists a handful. */
+#define CERT_VALUE_MAX (1u << 20)
+#define TOKEN_CERTS_MAX 1024u
+
+/* Note why a token's certificates could not be read, without failing the
+ * listing or the search for a key. */
+static void cert_note(ctl_token_info *t, CK_RV rv, const char *what)
 {
-	PKCS11_CERT *certs = NULL;
-	unsigned int ncerts = 0;
+	ctl_err e;
 
-	if (PKCS11_enumerate_certs(tok, &certs, &ncerts) < 0) {
-		ctl_err e;
+	ctl_err_clear(&e);
+	ctl_p11_fail(&e, rv, what, t->label);
+	snprintf(t->cert_error, sizeof(t->cert_error), "%s", e.msg);
+}
 
-		ctl_err_clear(&e);
-		lib_fail(&e, "reading certificates", t->label);
-		snprintf(t->cert_error, sizeof(t->cert_error), "%s", e.msg);
+/* One X.509 certificate object: CKA_ID, CKA_LABEL and CKA_VALUE (a missing
+ * id or label reads as empty). A certificate that does not decode is
+ * skipped (c->cert stays NULL), as libp11 skips it. */
+static ctl_status read_cert(CK_FUNCTION_LIST *fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
+			    ctl_token_info *t, ctl_token_cert *c, const char *uri_module,
+			    const ctl_token_opts *o, ctl_err *err)
+{
+	static const CK_ULONG max[3] = {4096, 4096, CERT_VALUE_MAX};
+	CK_ATTRIBUTE a[3] = {{CKA_ID, NULL, 0}, {CKA_LABEL, NULL, 0}, {CKA_VALUE, NULL, 0}};
+	const unsigned char *p;
+	ctl_status st = CTL_OK;
+	CK_RV rv;
+
+	if (!ctl_p11_get_attrs(fn, s, h, a, 3, max, &rv)) {
+		if (rv == CKR_HOST_MEMORY)
+			st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		else
+			cert_note(t, rv, "reading certificates");
+		goto out;
+	}
+	if ((p = a[2].pValue) && o && o->known_cert)
+		c->cert = o->known_cert(o->ctx, p, a[2].ulValueLen);
+	if (p && !c->cert)
+		c->cert = d2i_X509(NULL, &p, (long)a[2].ulValueLen);
+	if (!c->cert)
+		goto out;
+	c->label = a[1].pValue ? a[1].pValue : strdup("");
+	a[1].pValue = NULL;
+	c->id = a[0].pValue ? a[0].pValue : malloc(1);
+	c->id_len = a[0].ulValueLen;
+	a[0].pValue = NULL;
+	/* Without type=: the URI names the key and its certificate alike,
+	 * which is what `build --sign-with' takes. */
+	if (!c->label || !c->id ||
+	    !(c->uri = ctl_token_uri_format(t, c->id, c->id_len, c->label, "", uri_module)))
+		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+out:
+	for (int i = 0; i < 3; i++)
+		free(a[i].pValue);
+	return st;
+}
+
+/* Certificates are public objects: read without a login, on our function
+ * list (the token's identity in this slot was checked against libp11's).
+ * Two calls per certificate where libp11 makes seven, and each call can be a
+ * round trip to a USB token. A failure is noted on the token rather than
+ * failing the listing. */
+static ctl_status read_certs(const ctl_p11_module *m, CK_SLOT_ID slot, ctl_token_info *t,
+			     const char *uri_module, const ctl_token_opts *o, ctl_err *err)
+{
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_CERTIFICATE_TYPE type = CKC_X_509;
+	CK_ATTRIBUTE want[] = {{CKA_CLASS, &cls, sizeof(cls)},
+			       {CKA_CERTIFICATE_TYPE, &type, sizeof(type)}};
+	CK_OBJECT_HANDLE *objs = NULL, *grown;
+	CK_ULONG got, n = 0, cap = 0;
+	CK_SESSION_HANDLE s;
+	ctl_status st = CTL_OK;
+	CK_RV rv;
+
+	rv = m->fn->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
+	if (rv != CKR_OK) {
+		cert_note(t, rv, "reading certificates");
 		return CTL_OK;
 	}
-	if (ncerts && !(t->certs = calloc(ncerts, sizeof(*t->certs))))
-		return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-	for (unsigned int i = 0; i < ncerts; i++) {
+	if ((rv = m->fn->C_FindObjectsInit(s, want, 2)) != CKR_OK) {
+		cert_note(t, rv, "reading certificates");
+		goto out;
+	}
+	do {
+		if (n == cap) {
+			if (cap >= TOKEN_CERTS_MAX) {
+				snprintf(t->cert_error, sizeof(t->cert_error),
+					 "token `%s' lists more than %u certificates; the first %u "
+					 "were read", t->label, TOKEN_CERTS_MAX, TOKEN_CERTS_MAX);
+				break;
+			}
+			if (!(grown = realloc(objs, (cap + 16) * sizeof(*objs)))) {
+				st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+				break;
+			}
+			objs = grown;
+			cap += 16;
+		}
+		rv = m->fn->C_FindObjects(s, objs + n, cap - n, &got);
+		if (rv != CKR_OK) {
+			cert_note(t, rv, "reading certificates");
+			got = 0;
+		}
+		n += got;
+	} while (got > 0);
+	m->fn->C_FindObjectsFinal(s);
+	if (st != CTL_OK || !n)
+		goto out;
+	if (!(t->certs = calloc(n, sizeof(*t->certs)))) {
+		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		goto out;
+	}
+	for (CK_ULONG i = 0; i < n && st == CTL_OK; i++) {
 		ctl_token_cert *c = &t->certs[t->ncerts];
 
-		if (!certs[i].x509)
-			continue;
-		t->ncerts++;
-		c->label = xstrdup(certs[i].label);
-		c->id = malloc(certs[i].id_len ? certs[i].id_len : 1);
-		/* A reference, not a copy: X509_dup encodes and decodes again. */
-		c->cert = X509_up_ref(certs[i].x509) ? certs[i].x509 : NULL;
-		if (!c->label || !c->id || !c->cert)
-			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-		if (certs[i].id_len)
-			memcpy(c->id, certs[i].id, certs[i].id_len);
-		c->id_len = certs[i].id_len;
-		/* Without type=: the URI names the key and its certificate alike,
-		 * which is what `build --sign-with' takes. */
-		if (!(c->uri = ctl_token_uri_format(t, c->id, c->id_len, c->label, "", uri_module)))
-			return ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
+		st = read_cert(m->fn, s, objs[i], t, c, uri_module, o, err);
+		/* Counted once it holds a certificate: freed with the token. */
+		if (c->cert)
+			t->ncerts++;
 	}
-	return CTL_OK;
+out:
+	m->fn->C_CloseSession(s);
+	free(objs);
+	return st;
 }
 
 /* A blank-padded PKCS#11 text field equals s (libp11 drops the padding). */
@@ -246,19 +335,22 @@ static bool same_text(const CK_UTF8CHAR *f, size_t n, const char *s)
  * nothing more is asked of the module about it (each call can be a round
  * trip to a USB token, and SoftHSM reads the token's files for each);
  * NULL: every token is read.
- * same_list: the slot number comes from libp11's function list and will be
- * used on ours; with the p11-kit proxy those are two lists. The PIN must go
- * to the token chosen and no other: check that both name the same one (a
- * token gone since it was listed is as if absent, *out NULL). */
+ * The slot number comes from libp11's function list and is used on ours
+ * (flags, certificates); with the p11-kit proxy those are two lists, so
+ * both must name the same token. same_list: the token will get a PIN on
+ * ours, so another token there is refused (and one gone since it was
+ * listed is as if absent, *out NULL); otherwise (listing) its certificates
+ * are not read, and the token says why. */
 static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
 				 const char *uri_module, const ctl_token_uri *want, bool same_list,
-				 ctl_token_info **out, ctl_err *err)
+				 const ctl_token_opts *o, ctl_token_info **out, ctl_err *err)
 {
 	PKCS11_TOKEN *tok = slot->token;
+	CK_SLOT_ID id = PKCS11_get_slotid_from_slot(slot);
 	ctl_token_info *t = calloc(1, sizeof(*t));
 	CK_TOKEN_INFO ti;
 	CK_RV rv = CKR_GENERAL_ERROR;
-	bool wanted;
+	bool wanted, same;
 	ctl_status st = CTL_OK;
 
 	*out = NULL;
@@ -272,19 +364,17 @@ static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
 	wanted = !want || ctl_token_uri_match_token(want, t);
 	/* Fresh flags from the module rather than libp11's copy. */
 	if (wanted)
-		rv = m->fn->C_GetTokenInfo(PKCS11_get_slotid_from_slot(slot), &ti);
-	if (wanted && same_list) {
+		rv = m->fn->C_GetTokenInfo(id, &ti);
+	same = rv == CKR_OK && same_text(ti.label, sizeof(ti.label), tok->label) &&
+	       same_text(ti.serialNumber, sizeof(ti.serialNumber), tok->serialnr);
+	if (wanted && same_list && !same) {
 		if (rv != CKR_OK)
 			goto out; /* gone since it was listed: as if absent */
-		if (!same_text(ti.label, sizeof(ti.label), tok->label) ||
-		    !same_text(ti.serialNumber, sizeof(ti.serialNumber), tok->serialnr)) {
-			st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
-					 "module `%s' shows another token in slot %lu than it showed "
-					 "libp11 (`%s'); refusing to guess which token would get the PIN",
-					 m->path, (unsigned long)PKCS11_get_slotid_from_slot(slot),
-					 tok->label);
-			goto out;
-		}
+		st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
+				 "module `%s' shows another token in slot %lu than it showed "
+				 "libp11 (`%s'); refusing to guess which token would get the PIN",
+				 m->path, (unsigned long)id, tok->label);
+		goto out;
 	}
 	if (rv == CKR_OK)
 		ctl_p11_token_state(ti.flags, &t->state);
@@ -301,9 +391,22 @@ static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
 		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 		goto out;
 	}
-	/* Certificates cost a decoding each: not for a token the URI rules out. */
-	if (tok->initialized && wanted && (st = read_certs(tok, t, uri_module, err)) != CTL_OK)
-		goto out;
+	/* Certificates cost a decoding each: not for a token the URI rules
+	 * out. They are read on our function list: only when it shows the
+	 * token libp11 listed in this slot. */
+	if (tok->initialized && wanted) {
+		if (same)
+			st = read_certs(m, id, t, uri_module, o, err);
+		else if (rv != CKR_OK)
+			cert_note(t, rv, "reading the token's identity before its certificates");
+		else
+			snprintf(t->cert_error, sizeof(t->cert_error),
+				 "certificates not read: module `%s' shows another token in slot %lu "
+				 "on a second function list than it showed libp11 (`%s')",
+				 m->path, (unsigned long)id, tok->label);
+		if (st != CTL_OK)
+			goto out;
+	}
 	*out = t;
 	t = NULL;
 out:
@@ -313,8 +416,8 @@ out:
 }
 
 ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *uri_module,
-				const ctl_token_uri *want, ctl_token_info **out, CK_SLOT_ID *slot,
-				ctl_err *err)
+				const ctl_token_uri *want, const ctl_token_opts *o,
+				ctl_token_info **out, CK_SLOT_ID *slot, ctl_err *err)
 {
 	PKCS11_SLOT *s = &m->slots[i];
 
@@ -322,7 +425,7 @@ ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *u
 	if (!s->token || !s->token->initialized)
 		return CTL_OK;
 	*slot = PKCS11_get_slotid_from_slot(s);
-	return token_info_get(m, s, uri_module, want, true, out, err);
+	return token_info_get(m, s, uri_module, want, true, o, out, err);
 }
 
 /* ---- Listing ---------------------------------------------------------- */
@@ -387,7 +490,7 @@ static ctl_status list_module(ctl_token_module *mo, bool explicit, ctl_err *err)
 			goto out;
 		}
 		if (s->token &&
-		    (st = token_info_get(m, s, uri_module, NULL, false, &so->token, err)))
+		    (st = token_info_get(m, s, uri_module, NULL, false, NULL, &so->token, err)))
 			goto out;
 	}
 out:

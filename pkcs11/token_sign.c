@@ -472,26 +472,41 @@ static ctl_status find_all(struct token_signer *t, CK_ATTRIBUTE *tmpl, CK_ULONG 
 	return CTL_OK;
 }
 
-/* One attribute of an object, malloc'd (NUL-terminated for labels); false
- * when the token does not give it. */
-static bool get_attr(struct token_signer *t, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
-		     uint8_t **val, size_t *len)
+static bool attrs_rv_ok(CK_RV rv)
 {
-	CK_ATTRIBUTE a = {type, NULL, 0};
+	/* Not every attribute need exist: the module still gives the others. */
+	return rv == CKR_OK || rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE;
+}
 
-	*val = NULL;
-	*len = 0;
-	if (t->fn->C_GetAttributeValue(t->session, o, &a, 1) != CKR_OK ||
-	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION || a.ulValueLen > 65536 ||
-	    !(a.pValue = calloc(1, a.ulValueLen + 1)))
-		return false;
-	if (t->fn->C_GetAttributeValue(t->session, o, &a, 1) != CKR_OK ||
-	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION) {
-		free(a.pValue);
-		return false;
+bool ctl_p11_get_attrs(CK_FUNCTION_LIST *fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+		       CK_ATTRIBUTE *a, size_t n, const CK_ULONG *max, CK_RV *rv)
+{
+	for (size_t i = 0; i < n; i++) {
+		a[i].pValue = NULL;
+		a[i].ulValueLen = 0;
 	}
-	*val = a.pValue;
-	*len = a.ulValueLen;
+	if (!attrs_rv_ok(*rv = fn->C_GetAttributeValue(s, o, a, n)))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		CK_ULONG len = a[i].ulValueLen;
+
+		if (len == CK_UNAVAILABLE_INFORMATION || len > max[i]) {
+			a[i].ulValueLen = 0;
+			continue;
+		}
+		if (!(a[i].pValue = calloc(1, len + 1))) {
+			*rv = CKR_HOST_MEMORY;
+			return false;
+		}
+	}
+	if (!attrs_rv_ok(*rv = fn->C_GetAttributeValue(s, o, a, n)))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!a[i].pValue || a[i].ulValueLen == CK_UNAVAILABLE_INFORMATION) {
+			free(a[i].pValue);
+			a[i].pValue = NULL;
+			a[i].ulValueLen = 0;
+		}
 	return true;
 }
 
@@ -529,13 +544,17 @@ static ctl_status match_keys(struct token_signer *t, const ctl_token_uri *u,
 		return st;
 	k->listed = nobj;
 	for (size_t i = 0; i < nobj; i++) {
-		uint8_t *id = NULL, *label = NULL;
-		size_t id_len, label_len, c = ti->ncerts;
+		static const CK_ULONG max[2] = {65536, 65536};
+		CK_ATTRIBUTE a[2] = {{CKA_ID, NULL, 0}, {CKA_LABEL, NULL, 0}};
+		CK_RV rv;
+		/* A key whose id and label the token does not give is not the one. */
+		bool read = ctl_p11_get_attrs(t->fn, t->session, objs[i], a, 2, max, &rv);
+		const uint8_t *id = read ? a[0].pValue : NULL;
+		const char *label = read ? a[1].pValue : NULL;
+		size_t id_len = a[0].ulValueLen, c = ti->ncerts;
 
-		if (get_attr(t, objs[i], CKA_ID, &id, &id_len) &&
-		    get_attr(t, objs[i], CKA_LABEL, &label, &label_len) &&
-		    /* type=cert names the key through its certificate's id/label */
-		    ctl_token_uri_match_object(u, id, id_len, (const char *)label, NULL))
+		/* type=cert names the key through its certificate's id/label */
+		if (id && label && ctl_token_uri_match_object(u, id, id_len, label, NULL))
 			for (c = 0; c < ti->ncerts; c++)
 				if (cert_ok[c] && ti->certs[c].id_len == id_len &&
 				    !memcmp(ti->certs[c].id, id, id_len))
@@ -547,11 +566,11 @@ static ctl_status match_keys(struct token_signer *t, const ctl_token_uri *u,
 			}
 			if (k->nuris < 8)
 				k->uris[k->nuris++] = ctl_token_uri_format(
-					ti, id, id_len, (const char *)label, "private", uri_module);
+					ti, id, id_len, label, "private", uri_module);
 			k->found++;
 		}
-		free(id);
-		free(label);
+		free(a[0].pValue);
+		free(a[1].pValue);
 	}
 	free(objs);
 	return CTL_OK;
@@ -804,7 +823,7 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 			ctl_token_info *info = NULL;
 			CK_SLOT_ID slot = 0;
 
-			if ((st = ctl_p11_module_token(mods[mi], j, uri_module, u, &info, &slot, err)))
+			if ((st = ctl_p11_module_token(mods[mi], j, uri_module, u, o, &info, &slot, err)))
 				goto out;
 			if (!info)
 				continue;

@@ -15,6 +15,7 @@
 #include "build.h"
 #include "cluster.h"
 #include "diff.h"
+#include "identity.h"
 #include "io.h"
 #include "phone.h"
 #include "pin.h"
@@ -617,11 +618,30 @@ static ctl_status token_check(void *ctx, X509 *cert, ctl_err *err)
 
 	if (ctl_spec_signer_index(&b->spec, cert, "the token's certificate", &idx, err))
 		return ctl_err_append(err, ". No PIN was asked for.");
-	if (b->judged && !X509_cmp(b->judged, cert))
+	if (ctl_cert_eq(b->judged, cert))
 		return CTL_OK;
 	if (judge(b, cert, true))
 		return CTL_E_REFUSED;   /* said already */
 	return CTL_OK;
+}
+
+/* The token's certificate is most often one of the SAST certificates
+ * given: take that one rather than decode it again. */
+static X509 *token_known(void *ctx, const uint8_t *der, size_t len)
+{
+	struct build *b = ctx;
+
+	for (size_t i = 0; i < b->spec.n; i++) {
+		X509 *x = b->spec.e[i].cert;
+		unsigned char *d = NULL;
+		int n = x ? i2d_X509(x, &d) : -1;
+		bool same = n > 0 && (size_t)n == len && !memcmp(d, der, len);
+
+		OPENSSL_free(d);
+		if (same && X509_up_ref(x))
+			return x;
+	}
+	return NULL;
 }
 
 static int load_cert(const char *path, X509 **x)
@@ -689,6 +709,7 @@ static int open_signer(struct build *b)
 				.interactive = !b->pin_source && !b->pin_env},
 			.warn = token_warn,
 			.check_cert = token_check,
+			.known_cert = token_known,
 			.ctx = b,
 		};
 		if (ctl_token_signer_open(&to, &b->signer, &err)) {
@@ -853,7 +874,7 @@ int build_main(int argc, char **argv)
 	}
 	if ((rc = tvs_view(&b)) || (rc = judge_early(&b)) || (rc = open_signer(&b)))
 		goto out;
-	if ((!b.judged || X509_cmp(b.judged, b.signer->cert)) &&
+	if (!ctl_cert_eq(b.judged, b.signer->cert) &&
 	    (rc = judge(&b, b.signer->cert, b.uri != NULL)))
 		goto out;
 	rc = sign_and_write(&b);

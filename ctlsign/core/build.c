@@ -283,7 +283,7 @@ static const char *role_kw(int role)
 
 static bool same_cert(X509 *a, X509 *b)
 {
-	return a && b && X509_cmp(a, b) == 0;
+	return ctl_cert_eq(a, b);
 }
 
 int ctl_spec_sast_of(const ctl_spec *s, X509 *cert)
@@ -376,7 +376,7 @@ ctl_status ctl_spec_check(ctl_spec *s, ctl_warnings *w, ctl_err *err)
 			err->record = (int)i + 1;
 			return ctl_err_wrap(err, "`%s'", src);
 		}
-		if (ctl_certinfo_get(e->cert, &ci, err))
+		if (ctl_certinfo_nofp(e->cert, &ci, err))
 			return err->status;
 		if (!strcmp(ci.key_type, "EC"))
 			ec = true;

@@ -150,10 +150,19 @@ static time_t asn1_time(const ASN1_TIME *t)
 
 ctl_status ctl_certinfo_get(X509 *cert, ctl_certinfo *ci, ctl_err *err)
 {
+	ctl_status rc = ctl_certinfo_nofp(cert, ci, err);
+	unsigned mdlen = 0;
+
+	if (rc == CTL_OK)
+		X509_digest(cert, EVP_sha1(), ci->sha1, &mdlen);
+	return rc;
+}
+
+ctl_status ctl_certinfo_nofp(X509 *cert, ctl_certinfo *ci, ctl_err *err)
+{
 	EVP_PKEY *pk;
 	uint8_t *serial;
 	size_t sn;
-	unsigned mdlen = 0;
 
 	memset(ci, 0, sizeof(*ci));
 	ci->subject = ctl_name_string(X509_get_subject_name(cert));
@@ -182,7 +191,6 @@ ctl_status ctl_certinfo_get(X509 *cert, ctl_certinfo *ci, ctl_err *err)
 		snprintf(ci->key_type, sizeof(ci->key_type), "unknown");
 	}
 	ERR_clear_error();
-	X509_digest(cert, EVP_sha1(), ci->sha1, &mdlen);
 	ci->not_before = asn1_time(X509_get0_notBefore(cert));
 	ci->not_after = asn1_time(X509_get0_notAfter(cert));
 	return CTL_OK;

@@ -318,7 +318,7 @@ static void validity(ctl_findings *fs, X509 *x, const ctl_finding_about *a, cons
 	ctl_certinfo ci;
 	char when[32];
 
-	if (!x || ctl_certinfo_get(x, &ci, NULL))
+	if (!x || ctl_certinfo_nofp(x, &ci, NULL))
 		return;
 	date_of(ci.not_after, when, sizeof(when));
 	if (ci.not_after != (time_t)-1 && ci.not_after < at) {
@@ -875,7 +875,7 @@ ctl_status ctl_check(const ctl_check_in *in, ctl_findings *out, ctl_err *err)
 
 		for (size_t k = 0; k < 3 && !listed; k++)
 			for (size_t j = 0; lists[k] && j < lists[k]->nrec && !listed; j++)
-				listed = ctl_rec_cert(&lists[k]->rec[j]) && !X509_cmp(ctl_rec_cert(&lists[k]->rec[j]), cc.c[i].x);
+				listed = ctl_cert_eq(ctl_rec_cert(&lists[k]->rec[j]), cc.c[i].x);
 		if (listed)
 			continue;
 		snprintf(what, sizeof(what), "the %s certificate of %s (`%s')", cc.c[i].key, cc.c[i].node,

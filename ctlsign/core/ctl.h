@@ -166,6 +166,9 @@ typedef struct ctl_certinfo {
 } ctl_certinfo;
 
 ctl_status ctl_certinfo_get(X509 *cert, ctl_certinfo *ci, ctl_err *err);
+/* The same without the fingerprint (sha1 left zero): for checks, which
+ * need no SHA-1 of every certificate. */
+ctl_status ctl_certinfo_nofp(X509 *cert, ctl_certinfo *ci, ctl_err *err);
 void ctl_certinfo_free(ctl_certinfo *ci);
 /* An RSAPublicKey (PKCS #1) in DER filling exactly n bytes, as a key (the
  * caller's to free); NULL when it does not decode. No decoder framework:

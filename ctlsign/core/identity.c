@@ -490,12 +490,30 @@ void ctl_cert_describe(X509 *x, char *out, size_t n)
 {
 	ctl_certinfo ci;
 
-	if (x && !ctl_certinfo_get(x, &ci, NULL)) {
+	if (x && !ctl_certinfo_nofp(x, &ci, NULL)) {
 		snprintf(out, n, "%s, serial %s", ci.subject, ci.serial_hex);
 		ctl_certinfo_free(&ci);
 	} else {
 		snprintf(out, n, "%s", x ? "a certificate that does not decode" : "no certificate");
 	}
+}
+
+bool ctl_cert_eq(X509 *a, X509 *b)
+{
+	unsigned char *da = NULL, *db = NULL;
+	int na, nb;
+	bool eq;
+
+	if (a == b)
+		return a != NULL;
+	if (!a || !b)
+		return false;
+	na = i2d_X509(a, &da);
+	nb = i2d_X509(b, &db);
+	eq = na > 0 && na == nb && !memcmp(da, db, (size_t)na);
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+	return eq;
 }
 
 bool ctl_cert_same(X509 *a, X509 *b)
@@ -507,7 +525,7 @@ bool ctl_cert_same(X509 *a, X509 *b)
 
 	if (!a || !b)
 		return false;
-	if (!X509_cmp(a, b))
+	if (ctl_cert_eq(a, b))
 		return true;
 	s = ctl_serial_bytes(b, &sn);
 	iss = ctl_name_string(X509_get_issuer_name(b));

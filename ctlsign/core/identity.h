@@ -61,6 +61,11 @@ int ctl_file_sast_of(const ctl_file *f, X509 *cert);
  * SERIALNUMBER and CANAME, or a record's)? */
 bool ctl_cert_is(X509 *cert, const uint8_t *serial, size_t sn, const char *issuer);
 
+/* The same certificate: the same DER, byte for byte. What X509_cmp() == 0
+ * says, without the SHA-1 of each certificate and the extension parsing
+ * X509_cmp sets off (a digest fetch per certificate, most of a compare). */
+bool ctl_cert_eq(X509 *a, X509 *b);
+
 /* Same certificate identity: serial + issuer DN + public key. */
 bool ctl_cert_same(X509 *a, X509 *b);
 

@@ -49,7 +49,7 @@ ctl_status ctl_tvs_view_add(ctl_tvs_view *v, bool tvs, X509 *x, const char *host
 	if (!x)
 		return CTL_OK;
 	for (size_t i = 0; i < *n; i++)
-		if (!X509_cmp((*arr)[i], x))
+		if (ctl_cert_eq((*arr)[i], x))
 			return CTL_OK;
 	if (tvs) {
 		char **q = realloc(v->tvs_host, (v->ntvs + 1) * sizeof(*q));

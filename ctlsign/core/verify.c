@@ -459,7 +459,7 @@ static void expiry(ctl_verify_result *res, const ctl_file *f, time_t now, uint32
 	if (na == (time_t)-1) {
 		X509 *x = ctl_verify_signer_cert(res, f);
 
-		if (!x || ctl_certinfo_get(x, &ci, NULL))
+		if (!x || ctl_certinfo_nofp(x, &ci, NULL))
 			return;
 		na = ci.not_after;
 		ctl_certinfo_free(&ci);

@@ -18,6 +18,8 @@
  *                            second call on (per slot): a module showing one
  *                            caller another token than it showed the first
  *   CTLSIGN_MOCK_SIGN_LOG    append "C_SignInit mech=0x.. rv=0x.." per call
+ *   CTLSIGN_MOCK_ATTR_LOG    append "C_GetAttributeValue attrs=N rv=0x.." per call:
+ *                            each call is a round trip to a real token
  *   CTLSIGN_MOCK_SELF_LOG    append, after C_Login, at C_Sign and at C_Finalize,
  *                            "CALL dumpable=N" and "CALL environ:" followed by
  *                            /proc/self/environ (one variable per line): what a
@@ -478,6 +480,15 @@ static CK_RV mock_FindObjectsFinal(CK_SESSION_HANDLE h)
 	return CKR_OK;
 }
 
+static CK_RV mock_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE *a,
+				    CK_ULONG n)
+{
+	CK_RV rv = target->C_GetAttributeValue(h, o, a, n);
+
+	log_line("CTLSIGN_MOCK_ATTR_LOG", "C_GetAttributeValue%s attrs=%lu rv=0x%lx\n", "", n, rv);
+	return rv;
+}
+
 static CK_RV mock_Finalize(void *reserved)
 {
 	self_log("C_Finalize");
@@ -506,6 +517,7 @@ static bool load_target(void)
 	mock_list = *target;
 	mock_list.C_GetFunctionList = mock_GetFunctionList;
 	mock_list.C_Finalize = mock_Finalize;
+	mock_list.C_GetAttributeValue = mock_GetAttributeValue;
 	mock_list.C_FindObjectsInit = mock_FindObjectsInit;
 	mock_list.C_FindObjects = mock_FindObjects;
 	mock_list.C_FindObjectsFinal = mock_FindObjectsFinal;

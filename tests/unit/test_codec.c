@@ -3,6 +3,7 @@
  * the decoded certificate facts match what OpenSSL (or the fixture writer)
  * says independently. */
 #include "ctl.h"
+#include "identity.h"
 #include "fixtures.h"
 #include "verify.h"
 
@@ -1278,9 +1279,49 @@ static void check_certinfo(const char *pem, const char *type, int bits, const ch
 	cr_assert_geq(ci.not_after - ci.not_before, (time_t)3650 * 86400 - 1, "%s validity", pem);
 	ctl_certinfo_free(&ci);
 	cr_assert_null(ci.subject);
+	/* Without the fingerprint: the same facts, and no SHA-1. */
+	{
+		ctl_certinfo nf;
+		static const uint8_t zero[20];
+
+		cr_assert_eq(ctl_certinfo_nofp(x, &nf, &e), CTL_OK, "%s: %s", pem, e.msg);
+		cr_assert_str_eq(nf.key_type, type);
+		cr_assert_eq(nf.key_bits, bits);
+		cr_assert_str_eq(nf.curve, curve);
+		cr_assert_str_eq(nf.serial_hex, want);
+		cr_assert_str_eq(nf.subject, subj);
+		cr_assert_eq(memcmp(nf.sha1, zero, 20), 0, "%s: no fingerprint", pem);
+		cr_assert(ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm));
+		cr_assert_eq(nf.not_after, timegm(&tm));
+		cr_assert(ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm));
+		cr_assert_eq(nf.not_before, timegm(&tm));
+		ctl_certinfo_free(&nf);
+	}
 	free(subj);
 	OPENSSL_free(der);
 	X509_free(x);
+}
+
+/* ctl_cert_eq is X509_cmp() == 0: the same DER, byte for byte. */
+Test(codec, cert_eq_is_same_der)
+{
+	static const char *const pems[] = {"ccm1.pem", "ccm2.pem", "sast1.pem", "sast2.pem",
+					   "ecdsa.pem", "expired.pem"};
+	X509 *x[6], *again = fx_cert("ccm1.pem");
+
+	for (size_t i = 0; i < 6; i++)
+		x[i] = fx_cert(pems[i]);
+	for (size_t i = 0; i < 6; i++)
+		for (size_t j = 0; j < 6; j++)
+			cr_assert_eq(ctl_cert_eq(x[i], x[j]), X509_cmp(x[i], x[j]) == 0, "%s %s",
+				     pems[i], pems[j]);
+	cr_assert(ctl_cert_eq(x[0], again), "two decodings of one file");
+	cr_assert_not(ctl_cert_eq(x[0], NULL));
+	cr_assert_not(ctl_cert_eq(NULL, x[0]));
+	cr_assert_not(ctl_cert_eq(NULL, NULL));
+	for (size_t i = 0; i < 6; i++)
+		X509_free(x[i]);
+	X509_free(again);
 }
 
 Test(codec, certinfo_key_types_serials_hashes)

@@ -21,6 +21,7 @@
 
 #include "ctl.h"
 #include "fixtures.h"
+#include "identity.h"
 #include "pin.h"
 #include "token.h"
 
@@ -120,6 +121,8 @@ static void setup(void)
 	setenv("CTLSIGN_MOCK_LOGIN_LOG", var, 1);
 	snprintf(var, sizeof(var), "%s/sign.log", store);
 	setenv("CTLSIGN_MOCK_SIGN_LOG", var, 1);
+	snprintf(var, sizeof(var), "%s/attr.log", store);
+	setenv("CTLSIGN_MOCK_ATTR_LOG", var, 1);
 }
 
 static void teardown(void)
@@ -673,6 +676,81 @@ Test(token, pin_goes_only_to_the_selected_token)
 	ctl_signer_free(s);
 	cr_assert_eq(count_lines("login.log", NULL), 1);
 	cr_assert_eq(count_lines("login.log", "C_Login token=eToken 2 pin=1 rv=0x0"), 1);
+}
+
+/* Each C_GetAttributeValue can be a round trip to a USB token: two per
+ * object (sizes, then values), where libp11 made seven per certificate. The
+ * token has one certificate, and one private key hidden until the login. */
+Test(token, two_attribute_calls_per_object)
+{
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	cr_assert_eq(open_signer("pkcs11:token=eToken%202", mock, pin_source(1), NULL, &s, &err),
+		     CTL_OK, "%s", err.msg);
+	sign_and_verify(s, 1, EVP_sha256());
+	ctl_signer_free(s);
+	cr_assert_eq(count_lines("attr.log", "C_GetAttributeValue attrs=3"), 2,
+		     "the certificate: CKA_ID, CKA_LABEL and CKA_VALUE in two calls");
+	cr_assert_eq(count_lines("attr.log", "C_GetAttributeValue attrs=2"), 2,
+		     "the key, after the login: CKA_ID and CKA_LABEL in two calls");
+	cr_assert_eq(count_lines("attr.log", NULL), 4);
+}
+
+struct known {
+	X509 *cert;
+	int asked, given;
+};
+
+static X509 *known_cert(void *ctx, const uint8_t *der, size_t len)
+{
+	struct known *k = ctx;
+	unsigned char *d = NULL;
+	int n = i2d_X509(k->cert, &d);
+	bool same = n > 0 && (size_t)n == len && !memcmp(d, der, len);
+
+	OPENSSL_free(d);
+	k->asked++;
+	if (!same || !X509_up_ref(k->cert))
+		return NULL;
+	k->given++;
+	return k->cert;
+}
+
+/* A certificate the caller holds is taken, not decoded again; one it does
+ * not hold is decoded as before. */
+Test(token, known_certificate_is_not_decoded_again)
+{
+	ctl_token_opts o = {0};
+	ctl_signer *s = NULL;
+	ctl_err err;
+	X509 *mine = cert_of(1), *other = cert_of(0);
+	struct known k = {.cert = mine};
+
+	o.uri = "pkcs11:token=eToken%202";
+	o.module = SOFTHSM;
+	o.pin.source = pin_source(1);
+	o.known_cert = known_cert;
+	o.ctx = &k;
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_OK, "%s", err.msg);
+	cr_assert_eq(k.asked, 1);
+	cr_assert_eq(k.given, 1);
+	cr_assert_eq(s->cert, k.cert, "the signer's certificate is the caller's own");
+	sign_and_verify(s, 1, EVP_sha1());
+	ctl_signer_free(s);
+
+	k.cert = other;   /* another token's: decoded from the token */
+	k.asked = k.given = 0;
+	cr_assert_eq(ctl_token_signer_open(&o, &s, &err), CTL_OK, "%s", err.msg);
+	cr_assert_eq(k.asked, 1);
+	cr_assert_eq(k.given, 0);
+	cr_assert_neq(s->cert, mine);
+	cr_assert(ctl_cert_eq(s->cert, mine));
+	cr_assert_not(ctl_cert_eq(s->cert, other));
+	sign_and_verify(s, 1, EVP_sha1());
+	ctl_signer_free(s);
+	X509_free(mine);
+	X509_free(other);
 }
 
 Test(token, pin_from_env)
