@@ -524,7 +524,7 @@ static int find_held(struct build *b)
 	if (!mine->set && !b->first && lstat(b->output, &st) == 0 && S_ISREG(st.st_mode)) {
 		loaded probe;
 
-		if (load_file_ex(b->output, CTL_PARSE_LAZY, &probe)) {
+		if (load_file_ex(b->output, b->hl.parse_flags, &probe)) {
 			int prc = report(b->output, &probe.err);
 			msg_error("`%s' exists but cannot be read as a %s, so what phones hold is not "
 				  "known: name it with --current FILE, or move it away and say --first "
@@ -532,8 +532,7 @@ static int find_held(struct build *b)
 			load_free(&probe);
 			return prc;
 		}
-		load_free(&probe);
-		if ((rc = held_take(&b->hl, b->output, "the output file", b->itl ? HELD_ITL : HELD_CTL)))
+		if ((rc = held_put(&b->hl, &probe, "the output file", b->itl ? HELD_ITL : HELD_CTL)))
 			return rc;
 	}
 	if (!mine->set && !b->first && !(b->itl && b->hl.ctl.set)) {

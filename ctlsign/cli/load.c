@@ -53,25 +53,33 @@ static bool is_itl(const loaded *L)
 
 int held_take(held_lists *h, const char *path, const char *from, held_want want)
 {
-	held_file tmp = {.set = true, .from = from};
-	held_file *slot;
+	loaded L;
 
-	if (load_file_ex(path, h->parse_flags, &tmp.L)) {
-		int rc = report(path, &tmp.L.err);
+	if (load_file_ex(path, h->parse_flags, &L)) {
+		int rc = report(path, &L.err);
 		msg_error("(%s names what phones hold; it must be a readable CTL or ITL)", from);
-		load_free(&tmp.L);
+		load_free(&L);
 		return rc;
 	}
+	return held_put(h, &L, from, want);
+}
+
+int held_put(held_lists *h, loaded *L, const char *from, held_want want)
+{
+	held_file tmp = {.set = true, .from = from, .L = *L};
+	held_file *slot;
+
+	memset(L, 0, sizeof(*L));
 	if ((want == HELD_CTL && is_itl(&tmp.L)) || (want == HELD_ITL && !is_itl(&tmp.L))) {
-		msg_error("`%s' (%s) is %s, not %s", path, from, is_itl(&tmp.L) ? "an ITL" : "a CTL",
-			  want == HELD_ITL ? "an ITL" : "a CTL");
+		msg_error("`%s' (%s) is %s, not %s", tmp.L.path, from,
+			  is_itl(&tmp.L) ? "an ITL" : "a CTL", want == HELD_ITL ? "an ITL" : "a CTL");
 		load_free(&tmp.L);
 		return EXIT_MALFORMED;
 	}
 	slot = is_itl(&tmp.L) ? &h->itl : &h->ctl;
 	if (slot->set) {
 		msg_error("`%s' and `%s' are both %s: name one CTL and one ITL that phones hold",
-			  slot->L.path, path, is_itl(&tmp.L) ? "ITLs" : "CTLs");
+			  slot->L.path, tmp.L.path, is_itl(&tmp.L) ? "ITLs" : "CTLs");
 		load_free(&tmp.L);
 		return EXIT_USAGE;
 	}

@@ -50,6 +50,9 @@ typedef enum { HELD_ANY, HELD_CTL, HELD_ITL } held_want;
  * status: the read's or the parse's, EXIT_MALFORMED when it is not the kind
  * wanted, EXIT_USAGE when a list of its kind is already there. */
 int held_take(held_lists *h, const char *path, const char *from, held_want want);
+/* The same for a list read already (with h->parse_flags): *L is taken
+ * (moved into its slot, or freed). */
+int held_put(held_lists *h, loaded *L, const char *from, held_want want);
 /* The lists as the phone model takes them; ctl_known and itl_known are
  * whether each is set (a caller that knows phones hold none says so). */
 void held_view(const held_lists *h, ctl_held *out);
