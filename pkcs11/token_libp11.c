@@ -401,9 +401,9 @@ static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
 			cert_note(t, rv, "reading the token's identity before its certificates");
 		else
 			snprintf(t->cert_error, sizeof(t->cert_error),
-				 "certificates not read: module `%s' shows another token in slot %lu "
-				 "on a second function list than it showed libp11 (`%s')",
-				 m->path, (unsigned long)id, tok->label);
+				 "not read: module `%s' no longer shows token `%s' in slot %lu as "
+				 "it did when listing it",
+				 m->path, tok->label, (unsigned long)id);
 		if (st != CTL_OK)
 			goto out;
 	}

@@ -235,6 +235,14 @@ check "relabelled: no output" -- test ! -e x.tlv
 CTLSIGN_MOCK_RELABEL=1 CTLSIGN_MOCK_ONLY="eToken 2" expect 0 "a token ruled out, relabelled: not looked at" -- \
 	"$CTLSIGN" build "${recs[@]}" --sign-with "pkcs11:token=eToken" --module "$MOCK" \
 	--pin-source "file:$T/hsm/pin-eToken" -o relabel-other.tlv
+# Listing: certificates are read on ctlsign's own calls, so only from the
+# token the module listed in that slot; another one there is said, not read.
+CTLSIGN_MOCK_RELABEL=1 CTLSIGN_MOCK_ONLY="eToken 2" expect 0 "tokens: a token relabelled while listed" -- \
+	"$CTLSIGN" tokens --module "$MOCK"
+has out "certificates: not read: module .* no longer shows token .eToken 2. in slot" \
+	"relabelled while listed: its certificates are not read, and it says why"
+check "relabelled while listed: the other tokens' certificates are read" -- \
+	test "$(grep -c 'certificate 1: SAST' "$T/out")" = 2
 
 # --- the p11-kit proxy as --module (what pkcs11-tool users try first) -------------
 PROXY=$(pkg-config --variable=proxy_module p11-kit-1 2>/dev/null)
@@ -242,6 +250,7 @@ if [ -n "$PROXY" ] && [ -e "$PROXY" ]; then
 	expect 0 "tokens --module p11-kit-proxy.so" -- "$CTLSIGN" tokens --module "$PROXY"
 	hasnt err "CKR_CRYPTOKI_NOT_INITIALIZED" "proxy: initialised"
 	has out "token:        eToken 2" "proxy: the SoftHSM tokens are listed through it"
+	has out "certificate 1: SAST" "proxy: their certificates, read on ctlsign's own list"
 	expect 0 "build --module p11-kit-proxy.so" -- "$CTLSIGN" build -q "${recs[@]}" \
 		--sign-with "pkcs11:token=eToken" --module "$PROXY" \
 		--pin-source "file:$T/hsm/pin-eToken" -o proxy.tlv
