@@ -38,6 +38,13 @@ ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *u
 				ctl_token_info **out, CK_SLOT_ID *slot, ctl_err *err);
 void ctl_p11_token_info_free(ctl_token_info *t);
 
+/* Every object matching tmpl in session s: C_FindObjects until it hands
+ * out none, as a token may hold more objects than any one batch; *out is
+ * the caller's to free. Errors say WHAT on token TOKEN; a module listing
+ * more than 100 000 objects is taken as broken. */
+ctl_status ctl_p11_find(CK_FUNCTION_LIST *fn, CK_SESSION_HANDLE s, const char *token,
+			const char *what, CK_ATTRIBUTE *tmpl, CK_ULONG ntmpl,
+			CK_OBJECT_HANDLE **out, size_t *n, ctl_err *err);
 /* Attributes of one object in two calls, their sizes then their values
  * (each call can be a round trip to a USB token). Each value comes back
  * malloc'd with a NUL after it, in a[i].pValue and a[i].ulValueLen; one the

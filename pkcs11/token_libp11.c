@@ -194,10 +194,8 @@ void ctl_p11_token_info_free(ctl_token_info *t)
 	free(t);
 }
 
-/* Bounds on what a module hands out: a certificate is read from a file of
- * at most 1 MiB too (ctl_cert_load), and a token lists a handful. */
+/* A certificate is read from a file of at most 1 MiB too (ctl_cert_load). */
 #define CERT_VALUE_MAX (1u << 20)
-#define TOKEN_CERTS_MAX 1024u
 
 /* Note why a token's certificates could not be read, without failing the
  * listing or the search for a key. */
@@ -264,10 +262,11 @@ static ctl_status read_certs(const ctl_p11_module *m, CK_SLOT_ID slot, ctl_token
 	CK_CERTIFICATE_TYPE type = CKC_X_509;
 	CK_ATTRIBUTE want[] = {{CKA_CLASS, &cls, sizeof(cls)},
 			       {CKA_CERTIFICATE_TYPE, &type, sizeof(type)}};
-	CK_OBJECT_HANDLE *objs = NULL, *grown;
-	CK_ULONG got, n = 0, cap = 0;
+	CK_OBJECT_HANDLE *objs = NULL;
 	CK_SESSION_HANDLE s;
-	ctl_status st = CTL_OK;
+	size_t n = 0;
+	ctl_status st;
+	ctl_err e;
 	CK_RV rv;
 
 	rv = m->fn->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
@@ -275,40 +274,22 @@ static ctl_status read_certs(const ctl_p11_module *m, CK_SLOT_ID slot, ctl_token
 		cert_note(t, rv, "reading certificates");
 		return CTL_OK;
 	}
-	if ((rv = m->fn->C_FindObjectsInit(s, want, 2)) != CKR_OK) {
-		cert_note(t, rv, "reading certificates");
+	ctl_err_clear(&e);
+	st = ctl_p11_find(m->fn, s, t->label, "reading certificates", want, 2, &objs, &n, &e);
+	if (st == CTL_E_INTERNAL) {
+		*err = e;
 		goto out;
 	}
-	do {
-		if (n == cap) {
-			if (cap >= TOKEN_CERTS_MAX) {
-				snprintf(t->cert_error, sizeof(t->cert_error),
-					 "token `%s' lists more than %u certificates; the first %u "
-					 "were read", t->label, TOKEN_CERTS_MAX, TOKEN_CERTS_MAX);
-				break;
-			}
-			if (!(grown = realloc(objs, (cap + 16) * sizeof(*objs)))) {
-				st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
-				break;
-			}
-			objs = grown;
-			cap += 16;
-		}
-		rv = m->fn->C_FindObjects(s, objs + n, cap - n, &got);
-		if (rv != CKR_OK) {
-			cert_note(t, rv, "reading certificates");
-			got = 0;
-		}
-		n += got;
-	} while (got > 0);
-	m->fn->C_FindObjectsFinal(s);
-	if (st != CTL_OK || !n)
+	if (st != CTL_OK) {
+		snprintf(t->cert_error, sizeof(t->cert_error), "%s", e.msg);
+		st = CTL_OK;
 		goto out;
-	if (!(t->certs = calloc(n, sizeof(*t->certs)))) {
+	}
+	if (n && !(t->certs = calloc(n, sizeof(*t->certs)))) {
 		st = ctl_err_set(err, CTL_E_INTERNAL, -1, -1, -1, "out of memory");
 		goto out;
 	}
-	for (CK_ULONG i = 0; i < n && st == CTL_OK; i++) {
+	for (size_t i = 0; i < n && st == CTL_OK; i++) {
 		ctl_token_cert *c = &t->certs[t->ncerts];
 
 		st = read_cert(m->fn, s, objs[i], t, c, uri_module, o, err);

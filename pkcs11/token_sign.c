@@ -423,10 +423,9 @@ static void mechanisms(struct token_signer *t)
 /* Objects a token may list before a search is given up as broken. */
 #define MAX_OBJECTS 100000
 
-/* Every object matching tmpl: C_FindObjects until it hands out none, as a
- * token may hold more objects than any one batch. */
-static ctl_status find_all(struct token_signer *t, CK_ATTRIBUTE *tmpl, CK_ULONG ntmpl,
-			   CK_OBJECT_HANDLE **out, size_t *n, ctl_err *err)
+ctl_status ctl_p11_find(CK_FUNCTION_LIST *fn, CK_SESSION_HANDLE s, const char *token,
+			const char *what, CK_ATTRIBUTE *tmpl, CK_ULONG ntmpl,
+			CK_OBJECT_HANDLE **out, size_t *n, ctl_err *err)
 {
 	CK_OBJECT_HANDLE batch[64], *all = NULL, *p;
 	CK_ULONG got = 0;
@@ -436,13 +435,13 @@ static ctl_status find_all(struct token_signer *t, CK_ATTRIBUTE *tmpl, CK_ULONG 
 
 	*out = NULL;
 	*n = 0;
-	rv = t->fn->C_FindObjectsInit(t->session, tmpl, ntmpl);
+	rv = fn->C_FindObjectsInit(s, tmpl, ntmpl);
 	if (rv != CKR_OK)
-		return ctl_p11_fail(err, rv, "looking for keys", t->label);
+		return ctl_p11_fail(err, rv, what, token);
 	for (;;) {
-		rv = t->fn->C_FindObjects(t->session, batch, 64, &got);
+		rv = fn->C_FindObjects(s, batch, 64, &got);
 		if (rv != CKR_OK) {
-			st = ctl_p11_fail(err, rv, "looking for keys", t->label);
+			st = ctl_p11_fail(err, rv, what, token);
 			break;
 		}
 		if (got == 0)
@@ -451,7 +450,7 @@ static ctl_status find_all(struct token_signer *t, CK_ATTRIBUTE *tmpl, CK_ULONG 
 			st = ctl_err_set(err, CTL_E_TOKEN, -1, -1, -1,
 					 "token `%s' lists more objects than it can hold (over %d, "
 					 "or %lu in a batch of 64); its module is broken",
-					 t->label, MAX_OBJECTS, (unsigned long)got);
+					 token, MAX_OBJECTS, (unsigned long)got);
 			break;
 		}
 		if (!(p = realloc(all, (count + got) * sizeof(*all)))) {
@@ -462,7 +461,7 @@ static ctl_status find_all(struct token_signer *t, CK_ATTRIBUTE *tmpl, CK_ULONG 
 		memcpy(all + count, batch, got * sizeof(*batch));
 		count += got;
 	}
-	t->fn->C_FindObjectsFinal(t->session);
+	fn->C_FindObjectsFinal(s);
 	if (st != CTL_OK) {
 		free(all);
 		return st;
@@ -470,6 +469,13 @@ static ctl_status find_all(struct token_signer *t, CK_ATTRIBUTE *tmpl, CK_ULONG 
 	*out = all;
 	*n = count;
 	return CTL_OK;
+}
+
+static ctl_status find_all(struct token_signer *t, CK_ATTRIBUTE *tmpl, CK_ULONG ntmpl,
+			   CK_OBJECT_HANDLE **out, size_t *n, ctl_err *err)
+{
+	return ctl_p11_find(t->fn, t->session, t->label, "looking for keys", tmpl, ntmpl, out, n,
+			    err);
 }
 
 static bool attrs_rv_ok(CK_RV rv)
