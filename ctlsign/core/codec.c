@@ -480,12 +480,16 @@ static ctl_status parse_record(const uint8_t *buf, size_t len, size_t off, int i
 		t->depth = 0;
 		t->len = (uint16_t)l;
 		t->val = l ? buf + p + 3 : NULL;
-		if (tag == CTL_R_CERTIFICATE && !lazy && ctl_rec_cert_get(r, &x, err))
-			return err->status;
-		if (tag == CTL_R_CERTIFICATE && lazy && !ctl_der_cert_shape(t->val, l, NULL))
+		/* DER's rules for both parses, so that no command takes a
+		 * certificate another refuses (OpenSSL alone tolerates some BER,
+		 * such as a SEQUENCE tagged primitive); the eager parse then
+		 * decodes it too. */
+		if (tag == CTL_R_CERTIFICATE && !ctl_der_cert_shape(t->val, l, NULL))
 			return ctl_err_set(err, CTL_E_MALFORMED, (long)p, (int)tag, idx,
 					   "CERTIFICATE (%u bytes) is not exactly one DER X.509 certificate",
 					   l);
+		if (tag == CTL_R_CERTIFICATE && !lazy && ctl_rec_cert_get(r, &x, err))
+			return err->status;
 		p += CTL_TLV_HDR + l;
 	}
 	if (!seen[CTL_R_FUNCTION])

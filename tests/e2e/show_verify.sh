@@ -440,5 +440,17 @@ run verify /dev/zero
 expect_rc 3 "endless device"
 err_has "larger than" "endless device"
 
+# A certificate OpenSSL decodes but DER forbids (an issuer SEQUENCE tagged
+# primitive, found by libFuzzer): every command refuses the file alike, at
+# the same byte, rather than some reading it and others not.
+bent=$root/tests/fuzz/corpus/ctl/primitive-sequence-name.tlv
+for cmd in "verify" "show" "diff $bent" "check --current"; do
+	# shellcheck disable=SC2086
+	run $cmd "$bent"
+	expect_rc 3 "$cmd: a certificate that is not DER"
+	err_has "record 2 at byte 2258 tag 9: CERTIFICATE (773 bytes) is not exactly one DER X.509" \
+		"$cmd: a certificate that is not DER"
+done
+
 echo "show_verify: $pass passed, $fail failed"
 [ "$fail" = 0 ]
