@@ -632,12 +632,8 @@ static X509 *token_known(void *ctx, const uint8_t *der, size_t len)
 
 	for (size_t i = 0; i < b->spec.n; i++) {
 		X509 *x = b->spec.e[i].cert;
-		unsigned char *d = NULL;
-		int n = x ? i2d_X509(x, &d) : -1;
-		bool same = n > 0 && (size_t)n == len && !memcmp(d, der, len);
 
-		OPENSSL_free(d);
-		if (same && X509_up_ref(x))
+		if (ctl_cert_der_is(x, der, len) && X509_up_ref(x))
 			return x;
 	}
 	return NULL;

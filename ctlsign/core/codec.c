@@ -362,19 +362,21 @@ ctl_status ctl_rec_cert_get(const ctl_record *r, X509 **out, ctl_err *err)
 	return CTL_OK;
 }
 
+bool ctl_cert_der_is(X509 *x, const uint8_t *der, size_t len)
+{
+	unsigned char *mine = NULL;
+	int n = x ? i2d_X509(x, &mine) : -1;
+	bool same = n > 0 && (size_t)n == len && !memcmp(mine, der, len);
+
+	OPENSSL_free(mine);
+	return same;
+}
+
 bool ctl_rec_cert_adopt(ctl_record *r, X509 *x)
 {
 	const ctl_tlv *t = ctl_rec_find(r, CTL_R_CERTIFICATE);
-	unsigned char *der = NULL;
-	int n;
-	bool same;
 
-	if (!t || !x || r->cert_tried)
-		return false;
-	n = i2d_X509(x, &der);
-	same = n > 0 && (size_t)n == t->len && !memcmp(der, t->val, t->len);
-	OPENSSL_free(der);
-	if (!same || !X509_up_ref(x))
+	if (!t || !x || r->cert_tried || !ctl_cert_der_is(x, t->val, t->len) || !X509_up_ref(x))
 		return false;
 	r->cert_cache = x;
 	r->cert_tried = true;

@@ -76,6 +76,8 @@ X509 *ctl_rec_cert(const ctl_record *r);
 /* The same, a certificate that does not decode being CTL_E_MALFORMED at its
  * offset (*out NULL). A record without CERTIFICATE: CTL_OK, *out NULL. */
 ctl_status ctl_rec_cert_get(const ctl_record *r, X509 **out, ctl_err *err);
+/* x encodes to exactly these DER bytes (false for NULL). */
+bool ctl_cert_der_is(X509 *x, const uint8_t *der, size_t len);
 /* A certificate decoded already (a builder's own): the record takes a
  * reference when its CERTIFICATE is exactly x's DER and it has decoded
  * none yet. False, and nothing changed, otherwise. */

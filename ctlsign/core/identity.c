@@ -441,16 +441,8 @@ bool ctl_cert_is(X509 *cert, const uint8_t *serial, size_t sn, const char *issue
 static bool same_der(const ctl_record *r, X509 *cert)
 {
 	const ctl_tlv *ct = ctl_rec_find(r, CTL_R_CERTIFICATE);
-	unsigned char *der = NULL;
-	int n;
-	bool same;
 
-	if (!ct)
-		return false;
-	n = i2d_X509(cert, &der);
-	same = n > 0 && (size_t)n == ct->len && !memcmp(der, ct->val, ct->len);
-	OPENSSL_free(der);
-	return same;
+	return ct && ctl_cert_der_is(cert, ct->val, ct->len);
 }
 
 bool ctl_record_holds(const ctl_record *r, X509 *cert)
@@ -500,19 +492,16 @@ void ctl_cert_describe(X509 *x, char *out, size_t n)
 
 bool ctl_cert_eq(X509 *a, X509 *b)
 {
-	unsigned char *da = NULL, *db = NULL;
-	int na, nb;
+	unsigned char *da = NULL;
+	int na;
 	bool eq;
 
 	if (a == b)
 		return a != NULL;
-	if (!a || !b)
+	if (!a || !b || (na = i2d_X509(a, &da)) <= 0)
 		return false;
-	na = i2d_X509(a, &da);
-	nb = i2d_X509(b, &db);
-	eq = na > 0 && na == nb && !memcmp(da, db, (size_t)na);
+	eq = ctl_cert_der_is(b, da, (size_t)na);
 	OPENSSL_free(da);
-	OPENSSL_free(db);
 	return eq;
 }
 
