@@ -262,7 +262,11 @@ installcheck: all
 	env -u CTLSIGN_PROFILES_DIR strace -f -e trace=openat -o "$$d/trace" \
 		"$$d/usr/bin/ctlsign" tokens --module /nonexistent.so >/dev/null 2>&1; \
 	grep -q "$$d/usr/bin/../share/ctlsign/token-profiles" "$$d/trace" && \
-	echo "installcheck: 1 passed, 0 failed"
+	strace -e trace=madvise -o "$$d/madv" "$$d/usr/bin/ctlsign" build --help >/dev/null && \
+	test "$$(grep -c 'MADV_POPULATE_WRITE) = 0' "$$d/madv")" = 2 && \
+	strace -e trace=madvise -o "$$d/madv" "$$d/usr/bin/ctlsign" verify -q tests/golden/ctl-direct.tlv && \
+	! grep -q MADV_POPULATE "$$d/madv" && \
+	echo "installcheck: 2 passed, 0 failed"
 
 # The Debian package (debian/), built by dpkg-buildpackage from a copy of
 # the tree in a temporary folder (it writes its results to the folder above
