@@ -32,10 +32,14 @@ size_t ctl_p11_module_nslots(const ctl_p11_module *m);
  * none. uri_module goes into the URIs as module-path (NULL: none). A token
  * want rules out is described from libp11's listing only: no call to the
  * module about it. o->known_cert, when set, stands for decoding the
- * certificates the caller holds already. */
+ * certificates the caller holds already. *session is the session they were
+ * read in, left open for the caller to sign in (and to close), or
+ * CK_INVALID_HANDLE: one session per token, not one to read and one to
+ * sign, each a round trip. */
 ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *uri_module,
 				const ctl_token_uri *want, const ctl_token_opts *o,
-				ctl_token_info **out, CK_SLOT_ID *slot, ctl_err *err);
+				ctl_token_info **out, CK_SLOT_ID *slot, CK_SESSION_HANDLE *session,
+				ctl_err *err);
 void ctl_p11_token_info_free(ctl_token_info *t);
 
 /* Every object matching tmpl in session s: C_FindObjects until it hands

@@ -254,9 +254,11 @@ out:
  * list (the token's identity in this slot was checked against libp11's).
  * Two calls per certificate where libp11 makes seven, and each call can be a
  * round trip to a USB token. A failure is noted on the token rather than
- * failing the listing. */
+ * failing the listing. keep: where to hand the session over once they are
+ * all read (NULL: it is closed). */
 static ctl_status read_certs(const ctl_p11_module *m, CK_SLOT_ID slot, ctl_token_info *t,
-			     const char *uri_module, const ctl_token_opts *o, ctl_err *err)
+			     const char *uri_module, const ctl_token_opts *o,
+			     CK_SESSION_HANDLE *keep, ctl_err *err)
 {
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
 	CK_CERTIFICATE_TYPE type = CKC_X_509;
@@ -298,7 +300,10 @@ static ctl_status read_certs(const ctl_p11_module *m, CK_SLOT_ID slot, ctl_token
 			t->ncerts++;
 	}
 out:
-	m->fn->C_CloseSession(s);
+	if (keep && st == CTL_OK && !t->cert_error[0])
+		*keep = s;
+	else
+		m->fn->C_CloseSession(s);
 	free(objs);
 	return st;
 }
@@ -324,7 +329,8 @@ static bool same_text(const CK_UTF8CHAR *f, size_t n, const char *s)
  * are not read, and the token says why. */
 static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
 				 const char *uri_module, const ctl_token_uri *want, bool same_list,
-				 const ctl_token_opts *o, ctl_token_info **out, ctl_err *err)
+				 const ctl_token_opts *o, ctl_token_info **out,
+				 CK_SESSION_HANDLE *keep, ctl_err *err)
 {
 	PKCS11_TOKEN *tok = slot->token;
 	CK_SLOT_ID id = PKCS11_get_slotid_from_slot(slot);
@@ -377,7 +383,7 @@ static ctl_status token_info_get(const ctl_p11_module *m, PKCS11_SLOT *slot,
 	 * token libp11 listed in this slot. */
 	if (tok->initialized && wanted) {
 		if (same)
-			st = read_certs(m, id, t, uri_module, o, err);
+			st = read_certs(m, id, t, uri_module, o, keep, err);
 		else if (rv != CKR_OK)
 			cert_note(t, rv, "reading the token's identity before its certificates");
 		else
@@ -398,15 +404,24 @@ out:
 
 ctl_status ctl_p11_module_token(const ctl_p11_module *m, size_t i, const char *uri_module,
 				const ctl_token_uri *want, const ctl_token_opts *o,
-				ctl_token_info **out, CK_SLOT_ID *slot, ctl_err *err)
+				ctl_token_info **out, CK_SLOT_ID *slot, CK_SESSION_HANDLE *session,
+				ctl_err *err)
 {
 	PKCS11_SLOT *s = &m->slots[i];
+	ctl_status st;
 
 	*out = NULL;
+	*session = CK_INVALID_HANDLE;
 	if (!s->token || !s->token->initialized)
 		return CTL_OK;
 	*slot = PKCS11_get_slotid_from_slot(s);
-	return token_info_get(m, s, uri_module, want, true, o, out, err);
+	st = token_info_get(m, s, uri_module, want, true, o, out, session, err);
+	/* A session only comes with a token. */
+	if (*session != CK_INVALID_HANDLE && (st != CTL_OK || !*out)) {
+		m->fn->C_CloseSession(*session);
+		*session = CK_INVALID_HANDLE;
+	}
+	return st;
 }
 
 /* ---- Listing ---------------------------------------------------------- */
@@ -471,7 +486,7 @@ static ctl_status list_module(ctl_token_module *mo, bool explicit, ctl_err *err)
 			goto out;
 		}
 		if (s->token &&
-		    (st = token_info_get(m, s, uri_module, NULL, false, NULL, &so->token, err)))
+		    (st = token_info_get(m, s, uri_module, NULL, false, NULL, &so->token, NULL, err)))
 			goto out;
 	}
 out:

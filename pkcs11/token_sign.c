@@ -399,16 +399,22 @@ out:
 	return st;
 }
 
+/* The signing mechanisms the token offers. One call when the list fits in
+ * 128 entries (a USB eToken lists some 30), the size first otherwise. */
 static void mechanisms(struct token_signer *t)
 {
-	CK_MECHANISM_TYPE *list = NULL;
-	CK_ULONG n = 0;
+	CK_MECHANISM_TYPE fixed[128], *list = fixed;
+	CK_ULONG n = sizeof(fixed) / sizeof(fixed[0]);
+	CK_RV rv = t->fn->C_GetMechanismList(t->slot, list, &n);
 
-	if (t->fn->C_GetMechanismList(t->slot, NULL, &n) != CKR_OK || n == 0)
-		return;
-	if (!(list = calloc(n, sizeof(*list))))
-		return;
-	if (t->fn->C_GetMechanismList(t->slot, list, &n) == CKR_OK) {
+	if (rv == CKR_BUFFER_TOO_SMALL) {
+		n = 0;
+		if (t->fn->C_GetMechanismList(t->slot, NULL, &n) != CKR_OK || n == 0 ||
+		    !(list = calloc(n, sizeof(*list))))
+			return;
+		rv = t->fn->C_GetMechanismList(t->slot, list, &n);
+	}
+	if (rv == CKR_OK) {
 		for (CK_ULONG i = 0; i < n; i++) {
 			t->mech_rsa |= list[i] == CKM_RSA_PKCS;
 			t->mech_sha1 |= list[i] == CKM_SHA1_RSA_PKCS;
@@ -417,7 +423,8 @@ static void mechanisms(struct token_signer *t)
 			t->mech_sha512 |= list[i] == CKM_SHA512_RSA_PKCS;
 		}
 	}
-	free(list);
+	if (list != fixed)
+		free(list);
 }
 
 /* Objects a token may list before a search is given up as broken. */
@@ -678,6 +685,7 @@ struct candidate {
 	size_t mod;
 	CK_SLOT_ID slot;
 	ctl_token_info *info;
+	CK_SESSION_HANDLE session;      /* its certificates were read in; or CK_INVALID_HANDLE */
 };
 
 /* What the token profiles say of the token's family (profiles.h): the
@@ -826,19 +834,24 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 		}
 		nmods++;
 		for (size_t j = 0; j < ctl_p11_module_nslots(mods[mi]); j++) {
+			CK_FUNCTION_LIST *fn = ctl_p11_module_functions(mods[mi]);
 			ctl_token_info *info = NULL;
+			CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
 			CK_SLOT_ID slot = 0;
 
-			if ((st = ctl_p11_module_token(mods[mi], j, uri_module, u, o, &info, &slot, err)))
+			if ((st = ctl_p11_module_token(mods[mi], j, uri_module, u, o, &info, &slot,
+						       &session, err)))
 				goto out;
 			if (!info)
 				continue;
 			present++;
 			if (!ctl_token_uri_match_token(u, info) || ncand == 16) {
+				if (session != CK_INVALID_HANDLE)
+					fn->C_CloseSession(session);
 				ctl_p11_token_info_free(info);
 				continue;
 			}
-			cand[ncand++] = (struct candidate){mi, slot, info};
+			cand[ncand++] = (struct candidate){mi, slot, info, session};
 		}
 	}
 	if (ncand == 0) {
@@ -917,8 +930,12 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 	s->impl = t;
 	s->sign = signer_sign;
 	s->free = signer_free;
-	rv = t->fn->C_OpenSession(t->slot, CKF_SERIAL_SESSION, NULL, NULL, &t->session);
-	if (rv != CKR_OK) {
+	/* The session its certificates were read in, when there is one. */
+	if (cand[0].session != CK_INVALID_HANDLE) {
+		t->session = cand[0].session;
+		cand[0].session = CK_INVALID_HANDLE;
+	} else if ((rv = t->fn->C_OpenSession(t->slot, CKF_SERIAL_SESSION, NULL, NULL,
+					       &t->session)) != CKR_OK) {
 		st = ctl_p11_fail(err, rv, "cannot open a session", t->label);
 		goto out;
 	}
@@ -940,8 +957,11 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 	s = NULL;
 out:
 	signer_free(s);
-	for (size_t i = 0; i < ncand; i++)
+	for (size_t i = 0; i < ncand; i++) {
+		if (cand[i].session != CK_INVALID_HANDLE && mods[cand[i].mod])
+			ctl_p11_module_functions(mods[cand[i].mod])->C_CloseSession(cand[i].session);
 		ctl_p11_token_info_free(cand[i].info);
+	}
 	for (size_t i = 0; i < nmods; i++)
 		ctl_p11_module_close(mods[i]);
 	free(mods);

@@ -25,6 +25,10 @@
  *                            /proc/self/environ (one variable per line): what a
  *                            core file or a peer would see of the process then
  *   CTLSIGN_MOCK_ABORT_IN_SIGN=1      C_Sign calls abort() (a crash after login)
+ *   CTLSIGN_MOCK_SESSION_LOG append "C_OpenSession slot=0x.. rv=0x.." and
+ *                            "C_CloseSession h=0x.. rv=0x.." per call
+ *   CTLSIGN_MOCK_MANY_MECHS=N  C_GetMechanismList lists N vendor-defined
+ *                            mechanisms after the module's own
  *   CTLSIGN_MOCK_FIND_SORTED=1  C_FindObjects hands out its matches sorted by
  *                            CKA_ID (bytewise, like strings), at most as
  *                            many as asked for per call, so a test decides
@@ -248,9 +252,19 @@ static CK_RV mock_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO *info)
 static CK_RV mock_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, void *app, CK_NOTIFY notify,
 			      CK_SESSION_HANDLE *h)
 {
-	if (removed(slot))
-		return CKR_TOKEN_NOT_PRESENT;
-	return target->C_OpenSession(slot, flags, app, notify, h);
+	CK_RV rv = removed(slot) ? CKR_TOKEN_NOT_PRESENT
+				 : target->C_OpenSession(slot, flags, app, notify, h);
+
+	log_line("CTLSIGN_MOCK_SESSION_LOG", "C_OpenSession%s slot=0x%lx rv=0x%lx\n", "", slot, rv);
+	return rv;
+}
+
+static CK_RV mock_CloseSession(CK_SESSION_HANDLE h)
+{
+	CK_RV rv = target->C_CloseSession(h);
+
+	log_line("CTLSIGN_MOCK_SESSION_LOG", "C_CloseSession%s h=0x%lx rv=0x%lx\n", "", h, rv);
+	return rv;
 }
 
 static CK_RV mock_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR *pin, CK_ULONG len)
@@ -294,23 +308,27 @@ static bool hidden_mech(CK_MECHANISM_TYPE m)
 
 static CK_RV mock_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE *list, CK_ULONG *count)
 {
+	const char *many = env("CTLSIGN_MOCK_MANY_MECHS");
+	CK_ULONG extra = many ? strtoul(many, NULL, 10) : 0;
 	CK_MECHANISM_TYPE *all = NULL;
 	CK_ULONG n = 0;
 	CK_RV rv;
 
-	if (!env("CTLSIGN_MOCK_NO_SHA_MECHS"))
+	if (!env("CTLSIGN_MOCK_NO_SHA_MECHS") && !extra)
 		return target->C_GetMechanismList(slot, list, count);
 	if (!count)
 		return CKR_ARGUMENTS_BAD;
 	rv = target->C_GetMechanismList(slot, NULL, &n);
 	if (rv != CKR_OK)
 		return rv;
-	all = calloc(n ? n : 1, sizeof(*all));
+	all = calloc(n + extra ? n + extra : 1, sizeof(*all));
 	if (!all)
 		return CKR_HOST_MEMORY;
 	rv = target->C_GetMechanismList(slot, all, &n);
+	for (CK_ULONG i = 0; i < extra; i++)
+		all[n + i] = CKM_VENDOR_DEFINED + i;
 	if (rv == CKR_OK)
-		rv = keep_ids(all, n, hidden_mech, list, count);
+		rv = keep_ids(all, n + extra, hidden_mech, list, count);
 	free(all);
 	return rv;
 }
@@ -525,6 +543,7 @@ static bool load_target(void)
 	mock_list.C_GetSlotInfo = mock_GetSlotInfo;
 	mock_list.C_GetTokenInfo = mock_GetTokenInfo;
 	mock_list.C_OpenSession = mock_OpenSession;
+	mock_list.C_CloseSession = mock_CloseSession;
 	mock_list.C_Login = mock_Login;
 	mock_list.C_GetMechanismList = mock_GetMechanismList;
 	mock_list.C_GetMechanismInfo = mock_GetMechanismInfo;

@@ -101,7 +101,8 @@ static void setup(void)
 	for (char **e = (char *[]){"CTLSIGN_MOCK_FLAGS", "CTLSIGN_MOCK_ONLY", "CTLSIGN_MOCK_REMOVED",
 				    "CTLSIGN_MOCK_REMOVE_AFTER_LOGIN", "CTLSIGN_MOCK_SIGN_FAIL",
 				    "CTLSIGN_MOCK_NO_SHA_MECHS", "CTLSIGN_MOCK_PINPAD_PIN",
-				    "CTLSIGN_MOCK_FIND_SORTED", "CTLSIGN_TEST_PIN", NULL};
+				    "CTLSIGN_MOCK_FIND_SORTED", "CTLSIGN_MOCK_MANY_MECHS",
+				    "CTLSIGN_TEST_PIN", NULL};
 	     *e; e++)
 		unsetenv(*e);
 	snprintf(mock, sizeof(mock), "%s/mock-pkcs11.so", build && *build ? build : "build");
@@ -123,6 +124,8 @@ static void setup(void)
 	setenv("CTLSIGN_MOCK_SIGN_LOG", var, 1);
 	snprintf(var, sizeof(var), "%s/attr.log", store);
 	setenv("CTLSIGN_MOCK_ATTR_LOG", var, 1);
+	snprintf(var, sizeof(var), "%s/session.log", store);
+	setenv("CTLSIGN_MOCK_SESSION_LOG", var, 1);
 }
 
 static void teardown(void)
@@ -685,6 +688,35 @@ Test(token, pin_goes_only_to_the_selected_token)
 	cr_assert_eq(count_lines("attr.log", "C_GetAttributeValue attrs=2"), 2,
 		     "the key, after the login: CKA_ID and CKA_LABEL in two calls");
 	cr_assert_eq(count_lines("attr.log", NULL), 4);
+	/* One session, the one its certificates were read in, for the login
+	 * and the signature too; none on the tokens the URI rules out; closed
+	 * with the signer. */
+	cr_assert_eq(count_lines("session.log", "C_OpenSession"), 1);
+	cr_assert_eq(count_lines("session.log", "C_OpenSession slot=0x"), 1);
+	cr_assert_eq(count_lines("session.log", "C_CloseSession"), 1);
+	cr_assert_eq(count_lines("session.log", "rv=0x0"), 2);
+}
+
+/* A signer that cannot be opened closes the session its token's
+ * certificates were read in: every session opened is closed. */
+Test(token, sessions_are_closed_on_every_path)
+{
+	ctl_signer *s = NULL;
+	ctl_err err;
+
+	/* the token is found, its certificates read, then the URI's id matches none */
+	cr_assert_eq(open_signer("pkcs11:token=eToken%202;id=%ff", mock, pin_source(1), NULL, &s,
+				 &err),
+		     CTL_E_USAGE, "%s", err.msg);
+	cr_assert_eq(count_lines("session.log", "C_OpenSession"), 1);
+	cr_assert_eq(count_lines("session.log", "C_CloseSession"), 1);
+	/* two tokens match: refused before any login, both sessions closed */
+	cr_assert_eq(open_signer("pkcs11:model=SoftHSM%20v2", mock, pin_source(1), NULL, &s, &err),
+		     CTL_E_USAGE, "%s", err.msg);
+	cr_assert(strstr(err.msg, "matches 3 tokens"), "%s", err.msg);
+	cr_assert_eq(count_lines("session.log", "C_OpenSession"), 4);
+	cr_assert_eq(count_lines("session.log", "C_CloseSession"), 4);
+	cr_assert_eq(count_lines("login.log", NULL), 0);
 }
 
 struct known {
@@ -1111,6 +1143,22 @@ Test(token, mechanism_choice)
 	sign_and_verify(s, 0, EVP_sha512());
 	cr_assert_eq(count_lines("sign.log", "mech=0x1 rv=0x0"), 3);
 	cr_assert_eq(count_lines("sign.log", NULL), 4);
+	ctl_signer_free(s);
+
+	/* A list longer than the first call's room is asked for again, in
+	 * full: the hashing mechanisms are found after 200 others. */
+	unsetenv("CTLSIGN_MOCK_NO_SHA_MECHS");
+	setenv("CTLSIGN_MOCK_MANY_MECHS", "200", 1);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, pin_source(0), NULL, &s, &err), CTL_OK,
+		     "%s", err.msg);
+	sign_and_verify(s, 0, EVP_sha256());
+	cr_assert_eq(count_lines("sign.log", "mech=0x40 rv=0x0"), 2, "CKM_SHA256_RSA_PKCS not used");
+	ctl_signer_free(s);
+	setenv("CTLSIGN_MOCK_NO_SHA_MECHS", "1", 1);
+	cr_assert_eq(open_signer("pkcs11:token=eToken", mock, pin_source(0), NULL, &s, &err), CTL_OK,
+		     "%s", err.msg);
+	sign_and_verify(s, 0, EVP_sha256());
+	cr_assert_eq(count_lines("sign.log", "mech=0x1 rv=0x0"), 4);
 	ctl_signer_free(s);
 }
 
