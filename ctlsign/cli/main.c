@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <link.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <signal.h>
@@ -57,20 +58,39 @@ static const struct {
 	 OSSL_ALL, 0},
 };
 
+#if defined(__GLIBC__) && defined(M_TOP_PAD) && !defined(__SANITIZE_ADDRESS__)
+#define PREFAULT 1
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* ctlsign's own zeroed data: the part of its writable segment past the
+ * file's bytes (the program is the first object dl_iterate_phdr shows). */
+static int own_bss(struct dl_phdr_info *info, size_t size, void *out)
+{
+	(void)size;
+	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && ph->p_memsz > ph->p_filesz) {
+			((uintptr_t *)out)[0] = info->dlpi_addr + ph->p_vaddr + ph->p_filesz;
+			((uintptr_t *)out)[1] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		}
+	}
+	return 1;
+}
+
+#endif
+
 /* Extend the heap by `kib' KiB and make its pages present at once, with
  * the 96 KiB of stack below this frame (the kernel maps 128 KiB of stack at
  * exec) and ctlsign's own zeroed data (MADV_POPULATE_WRITE, Linux 5.14: one
  * system call each instead of a page fault per page). Only with glibc's own
  * allocator (a sanitizer's has no brk heap), and only an optimisation:
  * whatever fails leaves the pages to be faulted in as usual. */
-extern char __bss_start[], _end[]; /* the linker's: ctlsign's zeroed data */
-
 static void prefault(unsigned kib)
 {
-#if defined(__GLIBC__) && defined(M_TOP_PAD) && !defined(__SANITIZE_ADDRESS__)
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
+#ifdef PREFAULT
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), want = (size_t)kib * 1024;
 	char *first, *start, *end, *sp = __builtin_frame_address(0);
 
@@ -79,13 +99,22 @@ static void prefault(unsigned kib)
 	/* The first chunk opens the brk heap, which now reaches `want' past it. */
 	start = first - ((uintptr_t)first & (page - 1));
 	end = sbrk(0);
-	if (end > start && (size_t)(end - start) <= want + 2 * page + 256 * 1024)
-		(void)madvise(start, (size_t)(end - start), MADV_POPULATE_WRITE);
+	/* (an allocator that did not take it from the brk heap: left alone) */
+	if ((uintptr_t)end > (uintptr_t)start &&
+	    (uintptr_t)end - (uintptr_t)start <= want + 2 * page + 256 * 1024)
+		(void)madvise(start, (uintptr_t)end - (uintptr_t)start, MADV_POPULATE_WRITE);
 	free(first);
 	sp -= (uintptr_t)sp & (page - 1);
 	(void)madvise(sp - STACK_PREFAULT, STACK_PREFAULT, MADV_POPULATE_WRITE);
-	start = __bss_start - ((uintptr_t)__bss_start & (page - 1));
-	(void)madvise(start, (size_t)(_end - start), MADV_POPULATE_WRITE);
+	{
+		static char anchor; /* in that zeroed data: where the pointers come from */
+		uintptr_t bss[2] = {0, 0}, at = (uintptr_t)&anchor;
+
+		dl_iterate_phdr(own_bss, bss);
+		bss[0] &= ~(uintptr_t)(page - 1);
+		if (bss[0] <= at && at < bss[1])
+			(void)madvise(&anchor - (at - bss[0]), bss[1] - bss[0], MADV_POPULATE_WRITE);
+	}
 #else
 	(void)kib;
 #endif
