@@ -400,7 +400,7 @@ out:
 }
 
 /* The signing mechanisms the token offers. One call when the list fits in
- * 128 entries (a USB eToken lists some 30), the size first otherwise. */
+ * 128 entries (SoftHSM lists 70), the size first otherwise. */
 static void mechanisms(struct token_signer *t)
 {
 	CK_MECHANISM_TYPE fixed[128], *list = fixed;

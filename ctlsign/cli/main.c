@@ -28,9 +28,10 @@ enum { OSSL_CONF = 1, OSSL_NAMES = 2, OSSL_STRINGS = 4 };
 /* The heap a command is known to grow to, in KiB, made present in one
  * system call before it starts (prefault): a build signed on a token
  * touches some 470 KiB of heap (OpenSSL's providers, the PKCS#11 module,
- * the lists) and 40 KiB of stack, otherwise about 130 page faults, each a
- * trap that costs some 20 microseconds on a virtual machine
- * (docs/benchmarks.md). 0: the heap grows as it is touched. */
+ * the lists) and reaches some 90 KiB down its stack (the write's read-back
+ * buffer): otherwise about 130 page faults, each a trap that costs tens of
+ * microseconds on a virtual machine (docs/benchmarks.md). 0: the heap grows
+ * as it is touched. */
 #define HEAP_BUILD 768
 #define STACK_PREFAULT (96 * 1024)
 
