@@ -824,6 +824,7 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 	/* Match on identity only: nothing is sent to any token yet. */
 	for (size_t i = 0; i < npaths; i++) {
 		size_t mi = nmods;
+		CK_FUNCTION_LIST *fn;
 		ctl_err e;
 
 		ctl_err_clear(&e);
@@ -833,8 +834,8 @@ ctl_status ctl_token_signer_open(const ctl_token_opts *o, ctl_signer **out, ctl_
 			continue;
 		}
 		nmods++;
+		fn = ctl_p11_module_functions(mods[mi]);
 		for (size_t j = 0; j < ctl_p11_module_nslots(mods[mi]); j++) {
-			CK_FUNCTION_LIST *fn = ctl_p11_module_functions(mods[mi]);
 			ctl_token_info *info = NULL;
 			CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
 			CK_SLOT_ID slot = 0;

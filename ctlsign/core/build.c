@@ -281,15 +281,10 @@ static const char *role_kw(int role)
 	return k ? k : "role";
 }
 
-static bool same_cert(X509 *a, X509 *b)
-{
-	return ctl_cert_eq(a, b);
-}
-
 int ctl_spec_sast_of(const ctl_spec *s, X509 *cert)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->e[i].role == CTL_ROLE_SAST && !s->e[i].blank && same_cert(s->e[i].cert, cert))
+		if (s->e[i].role == CTL_ROLE_SAST && !s->e[i].blank && ctl_cert_eq(s->e[i].cert, cert))
 			return (int)i;
 	return -1;
 }
@@ -314,7 +309,7 @@ static ctl_status duplicates(const ctl_spec *s, ctl_err *err)
 			continue;
 		for (size_t j = i + 1; j < s->n; j++) {
 			const ctl_entry *b = &s->e[j];
-			if (b->cert && b->role == a->role && same_cert(a->cert, b->cert))
+			if (b->cert && b->role == a->role && ctl_cert_eq(a->cert, b->cert))
 				return ctl_err_set(err, CTL_E_REFUSED, -1, -1, -1,
 						   "the same certificate is in %s records %zu (`%s') and "
 						   "%zu (`%s'): each certificate goes in once per role",
