@@ -143,10 +143,12 @@ mkdir "$T/t6" && touch "$T/t6/x"
 expect 2 "a folder that is not empty" -- "$CTLSIGN_CI_TOKEN" "$T/t6"
 has err "is not empty" "non-empty folder refused"
 expect 2 "the system store" -- "$CTLSIGN_CI_TOKEN" /var/lib/softhsm/tokens/x
-openssl pkey -in "$T/keys/ci.key" -aes256 -passout pass:s3cret -out "$T/keys/ci-enc.key" 2>/dev/null
-expect 2 "an encrypted key without its passphrase" -- env -u CTLSIGN_CI_KEY_PEM \
+# Passphrases go through the environment, never argv (ps would show them).
+export CTLSIGN_CI_KEY_PASS=s3cret
+openssl pkey -in "$T/keys/ci.key" -aes256 -passout env:CTLSIGN_CI_KEY_PASS -out "$T/keys/ci-enc.key" 2>/dev/null
+expect 2 "an encrypted key without its passphrase" -- env -u CTLSIGN_CI_KEY_PEM -u CTLSIGN_CI_KEY_PASS \
 	CTLSIGN_CI_KEY_FILE="$T/keys/ci-enc.key" "$CTLSIGN_CI_TOKEN" "$T/t7" </dev/null
 has err "set CTLSIGN_CI_KEY_PASS" "passphrase asked for"
-expect 0 "an encrypted key with CTLSIGN_CI_KEY_PASS" -- env -u CTLSIGN_CI_KEY_PEM CTLSIGN_CI_KEY_PASS=s3cret \
+expect 0 "an encrypted key with CTLSIGN_CI_KEY_PASS" -- env -u CTLSIGN_CI_KEY_PEM \
 	CTLSIGN_CI_KEY_FILE="$T/keys/ci-enc.key" "$CTLSIGN_CI_TOKEN" "$T/t8"
 finish

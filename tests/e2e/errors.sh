@@ -15,7 +15,7 @@ cp "$G/ctl-direct.tlv" ok.tlv
 cp "$G/pub-itlrecovery.pem" rec.pem
 cp "$G/pub-itlrecovery.key" rec.key
 chmod 600 rec.key
-openssl pkey -in rec.key -aes256 -passout pass:secret -out enc.key 2>/dev/null
+KEYPASS=secret openssl pkey -in rec.key -aes256 -passout env:KEYPASS -out enc.key 2>/dev/null
 chmod 600 enc.key
 printf '[cluster]\nrelease = 12.5\n[node pub]\nroles = CCM+TFTP\npublisher = yes\ncallmanager = rec.pem\n' \
 	>ok.ini

@@ -5,9 +5,10 @@
 SUITE=secrets
 . "$(dirname "$0")/../lib.sh"
 cd "$T"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -aes256 -pass pass:Secret-99 \
-	-out enc.key 2>/dev/null
-openssl req -x509 -key enc.key -passin pass:Secret-99 -out enc.pem -days 30 \
+# The passphrase through the environment, never argv.
+KEYPASS=Secret-99 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -aes256 \
+	-pass env:KEYPASS -out enc.key 2>/dev/null
+KEYPASS=Secret-99 openssl req -x509 -key enc.key -passin env:KEYPASS -out enc.pem -days 30 \
 	-subj "/O=Example/CN=signer" 2>/dev/null
 chmod 600 enc.key
 recs=(--first --sast "signer,192.0.2.1,$T/enc.pem")
